@@ -1,0 +1,1 @@
+"""Records → a Whoosh index, and queries → results: Chinese analysis, facets, highlights, ranking."""
