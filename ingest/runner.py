@@ -63,9 +63,7 @@ def _child(path: Path, doc_id: str, settings: Settings, conn: Connection) -> Non
 
     try:
         _limit_memory(int(settings["ingest"]["file_memory_mb"]))
-        record = read_document(
-            path, settings, doc_id=doc_id, on_page=lambda n: conn.send(("progress", n))
-        )
+        record = read_document(path, settings, doc_id=doc_id, on_page=lambda n: conn.send(("progress", n)))
         conn.send(("done", record.to_json()))
     except IngestError as exc:
         conn.send(("error", str(exc)))
@@ -123,7 +121,9 @@ def run_files(
                 job.process.join()
                 conn.close()
                 del running[conn]
-                yield FileOutcome(job.path, job.doc_id, None, f"took longer than {timeout:g} s; stopped", now - job.started)
+                yield FileOutcome(
+                    job.path, job.doc_id, None, f"took longer than {timeout:g} s; stopped", now - job.started
+                )
 
 
 def _collect(job: _Job, on_progress: ProgressCallback | None) -> FileOutcome | None:

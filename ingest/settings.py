@@ -78,11 +78,15 @@ def _coerce(raw: str, current: Any, name: str) -> Any:
                 return list(json.loads(raw))
             return [part.strip() for part in raw.split(",") if part.strip()]
     except ValueError as exc:
-        raise SettingsError(f"environment variable {name}={raw!r} is not a valid {type(current).__name__}") from exc
+        raise SettingsError(
+            f"environment variable {name}={raw!r} is not a valid {type(current).__name__}"
+        ) from exc
     return raw
 
 
-def load_settings(config_path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None) -> Settings:
+def load_settings(
+    config_path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None
+) -> Settings:
     """Read the defaults shipped in `config.toml`, then the user's file, then the environment."""
     environ = dict(os.environ if environ is None else environ)
     if config_path is None and environ.get(ENV_PREFIX + "CONFIG"):

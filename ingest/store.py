@@ -192,7 +192,9 @@ class RecordStore:
         return SourceEntry(*row) if row else None
 
     def sources(self) -> list[SourceEntry]:
-        return [SourceEntry(*row) for row in self._conn.execute("SELECT path, id, size, mtime_ns FROM sources")]
+        return [
+            SourceEntry(*row) for row in self._conn.execute("SELECT path, id, size, mtime_ns FROM sources")
+        ]
 
     def set_source(self, path: str, doc_id: str, size: int, mtime_ns: int) -> str | None:
         """Record that `path` now holds `doc_id`; returns the id it held before if that differs."""

@@ -1,0 +1,282 @@
+"""Ingest, then update the index: the one place that runs both, for the CLI and for uploads.
+
+Files are read in worker processes (`ingest.runner`), every record is committed to the store as soon as
+it arrives, and the index follows in atomic batches. The store is the source of truth: on start the
+index is reconciled with it, so a run killed at any moment loses nothing that was committed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from index.writer import DocumentIndex
+from ingest.pipeline import sha256_file
+from ingest.runner import FileOutcome, run_files
+from ingest.settings import Settings
+from ingest.store import RecordStore
+
+INGESTIBLE_SUFFIXES = (".pdf",)
+UPLOAD_SOURCE_PREFIX = "upload:"
+
+
+@dataclass
+class IngestSummary:
+    """Counts of one ingest run, and the reason for every failure."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    pages: int = 0
+    ocr_pages: int = 0
+    worker_seconds: float = 0.0
+    ocr_worker_seconds: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+    def line(self) -> str:
+        text = (
+            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"failed {len(self.failed)}"
+        )
+        if self.removed:
+            text += f", removed {self.removed}"
+        text += f"; {self.pages} pages in {self.seconds:.1f} s ({self.pages_per_second:.1f} pages/s)"
+        if self.ocr_pages:
+            rate = self.ocr_pages / self.ocr_worker_seconds if self.ocr_worker_seconds else 0.0
+            text += f"; OCR {self.ocr_pages} pages ({rate:.2f} pages/s per worker)"
+        return text
+
+
+@dataclass
+class UploadOutcome:
+    doc_id: str | None
+    status: str  # "added", "unchanged" or "failed"
+    error: str | None = None
+
+
+class PathError(ValueError):
+    """A path given on the command line does not exist or holds nothing to ingest."""
+
+
+def discover_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Expand files and folders (recursively) into the PDF files to ingest, in a stable order."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in INGESTIBLE_SUFFIXES)
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise PathError(f"no such file or folder: {raw}")
+    unique: dict[Path, None] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), None)
+    return list(unique)
+
+
+@contextmanager
+def open_library(settings: Settings) -> Iterator[tuple[RecordStore, DocumentIndex]]:
+    """The store and index under `storage.index_dir`, with the index caught up with the store."""
+    root = Path(settings["storage"]["index_dir"])
+    store = RecordStore(root)
+    try:
+        index = DocumentIndex(root, settings)
+        index.reconcile(store)
+        yield store, index
+    finally:
+        store.close()
+
+
+class _IndexBatch:
+    """Collects changed ids and commits them to the index in atomic batches."""
+
+    def __init__(
+        self, store: RecordStore, index: DocumentIndex, size: int, max_seconds: float = 10.0
+    ) -> None:
+        self.store, self.index, self.size, self.max_seconds = store, index, max(1, size), max_seconds
+        self.upserts: list[str] = []
+        self.deletes: list[str] = []
+        self.last = time.monotonic()
+
+    def add(self, doc_id: str) -> None:
+        self.upserts.append(doc_id)
+        self._maybe_flush()
+
+    def delete(self, doc_id: str) -> None:
+        self.deletes.append(doc_id)
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        if (
+            len(self.upserts) + len(self.deletes) >= self.size
+            or time.monotonic() - self.last > self.max_seconds
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        if self.upserts or self.deletes:
+            deletes = [d for d in self.deletes if d not in set(self.upserts)]
+            self.index.apply(self.store, self.upserts, deletes)
+        self.upserts, self.deletes = [], []
+        self.last = time.monotonic()
+
+
+def ingest_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    settings: Settings,
+    workers: int | None = None,
+    prune: bool = False,
+    show_progress: bool = True,
+) -> IngestSummary:
+    """Ingest files and folders into the store and index; never raises for a bad file."""
+    started = time.monotonic()
+    files = discover_files(paths)
+    summary = IngestSummary()
+    with open_library(settings) as (store, index):
+        batch = _IndexBatch(store, index, int(settings["index"]["batch_size"]))
+        jobs: list[tuple[Path, str]] = []
+        previous_ids: dict[Path, str | None] = {}
+        for path in files:
+            status, doc_id = _classify(store, path)
+            if status == "unchanged":
+                summary.unchanged += 1
+            elif status == "known":
+                replaced = _point_source(store, path, doc_id)
+                summary.unchanged += 1 if replaced is None else 0
+                if replaced is not None:
+                    summary.updated += 1
+                    _forget_if_orphan(store, batch, replaced)
+            else:
+                entry = store.source(str(path))
+                previous_ids[path] = entry.id if entry else None
+                jobs.append((path, doc_id))
+
+        bar = tqdm(total=len(jobs), unit="file", disable=not show_progress or not jobs, dynamic_ncols=True)
+        page_counter = {"pages": 0}
+
+        def on_page(_path: Path, _event: str, _n: int) -> None:
+            page_counter["pages"] += 1
+            bar.set_postfix(pages=page_counter["pages"], refresh=False)
+
+        try:
+            for outcome in run_files(jobs, settings, workers=workers, on_progress=on_page):
+                _store_outcome(store, batch, outcome, previous_ids.get(outcome.path), summary)
+                bar.update(1)
+        finally:
+            bar.close()
+            batch.flush()
+        if prune:
+            summary.removed = _prune(store, batch)
+            batch.flush()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _classify(store: RecordStore, path: Path) -> tuple[str, str]:
+    """ "unchanged" (same size and mtime as last time), "known" (content already stored) or "new"."""
+    stat = path.stat()
+    entry = store.source(str(path))
+    if entry and entry.size == stat.st_size and entry.mtime_ns == stat.st_mtime_ns and store.has(entry.id):
+        return "unchanged", entry.id
+    doc_id = sha256_file(path)
+    if store.has(doc_id):
+        if entry and entry.id == doc_id:
+            store.set_source(str(path), doc_id, stat.st_size, stat.st_mtime_ns)
+            return "unchanged", doc_id
+        return "known", doc_id
+    return "new", doc_id
+
+
+def _point_source(store: RecordStore, path: Path, doc_id: str) -> str | None:
+    stat = path.stat()
+    return store.set_source(str(path), doc_id, stat.st_size, stat.st_mtime_ns)
+
+
+def _forget_if_orphan(store: RecordStore, batch: _IndexBatch, doc_id: str) -> None:
+    if not store.is_referenced(doc_id):
+        store.delete(doc_id)
+        batch.delete(doc_id)
+
+
+def _store_outcome(
+    store: RecordStore, batch: _IndexBatch, outcome: FileOutcome, previous: str | None, summary: IngestSummary
+) -> None:
+    path = outcome.path
+    summary.worker_seconds += outcome.seconds
+    if outcome.record is None:
+        reason = outcome.error or "unknown error"
+        summary.failed.append((str(path), reason))
+        store.record_failure(str(path), reason)
+        return
+    record = outcome.record
+    store.put(record, original=path)
+    replaced = _point_source(store, path, record.id)
+    batch.add(record.id)
+    summary.pages += record.page_count
+    if record.ocr_pages:
+        summary.ocr_pages += len(record.ocr_pages)
+        summary.ocr_worker_seconds += outcome.seconds
+    if previous is None:
+        summary.added += 1
+    else:
+        summary.updated += 1
+    if replaced is not None:
+        _forget_if_orphan(store, batch, replaced)
+
+
+def _prune(store: RecordStore, batch: _IndexBatch) -> int:
+    removed = 0
+    for entry in store.sources():
+        if entry.path.startswith(UPLOAD_SOURCE_PREFIX) or Path(entry.path).exists():
+            continue
+        store.remove_source(entry.path)
+        if not store.is_referenced(entry.id):
+            store.delete(entry.id)
+            batch.delete(entry.id)
+            removed += 1
+    return removed
+
+
+def ingest_upload(path: Path, original_name: str, settings: Settings) -> UploadOutcome:
+    """Ingest one uploaded file through the same pipeline; the upload is kept as the original."""
+    with open_library(settings) as (store, index):
+        doc_id = sha256_file(path)
+        if store.has(doc_id):
+            return UploadOutcome(doc_id, "unchanged")
+        batch = _IndexBatch(store, index, 1)
+        outcome = next(iter(run_files([(path, doc_id)], settings, workers=1)))
+        if outcome.record is None:
+            reason = outcome.error or "unknown error"
+            store.record_failure(f"{UPLOAD_SOURCE_PREFIX}{original_name}", reason)
+            return UploadOutcome(None, "failed", reason)
+        record = outcome.record
+        record.filename = original_name
+        record.source_path = f"{UPLOAD_SOURCE_PREFIX}{original_name}"
+        store.put(record, original=path)
+        store.set_source(f"{UPLOAD_SOURCE_PREFIX}{doc_id}", doc_id, record.size, 0)
+        batch.add(doc_id)
+        batch.flush()
+        return UploadOutcome(doc_id, "added")
+
+
+def reindex(settings: Settings, show_progress: bool = True) -> int:
+    """Rebuild the index from the store (no PDF is read); returns the number of documents indexed."""
+    root = Path(settings["storage"]["index_dir"])
+    with RecordStore(root) as store:
+        DocumentIndex(root, settings).rebuild(store)
+        return store.count()
