@@ -1,0 +1,350 @@
+"""GB/T 9704-2012 elements from a clean document: 发文字号, 分类, title, 主送, body, 署名, 成文日期, 抄送 …
+
+Rules read the document's structure (masthead, number line, centred large title, the salutation
+ending in a colon, a right-hand signature block over a date) and the patterns in `ingest/data/`.
+A field that is not printed stays empty; nothing is inferred from another field's text.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ingest.clean import DATE_LINE, CleanDocument, Paragraph
+from ingest.record import Attachment, Contact, DocumentRecord
+from ingest.settings import Settings
+
+_OPEN = "〔[［【(（"
+_CLOSE = "〕]］】)）"
+DOC_NUMBER = re.compile(
+    rf"^(?P<prefix>[\u4e00-\u9fff]{{1,16}}?)\s*[{re.escape(_OPEN)}]\s*(?P<year>(?:19|20)\d{{2}})\s*"
+    rf"[{re.escape(_CLOSE)}]\s*第?\s*(?P<seq>\d{{1,5}})\s*号$"
+)
+# 国令第707号 style: an order number without a year.
+ORDER_NUMBER = re.compile(r"^(?P<prefix>[\u4e00-\u9fff]{1,8}?)第\s*(?P<seq>\d{1,5})\s*号$")
+CATEGORY = re.compile(r"^(?:分类|类别|办理类别|答复类别|办理结果类别)\s*[:：]\s*(?P<code>[A-Da-d][0-9]?)\b")
+SALUTATION_PREFIX = re.compile(r"^(?:尊敬的)")
+ROLE_SUFFIX = re.compile(r"(?:等)?(?:委员|代表)$")
+PROPOSAL = re.compile(
+    r"(?:关于|对)*(?P<session>[\u4e00-\u9fff]{0,12}?(?:届|次)[\u4e00-\u9fff]{0,10}?会议)?\s*第\s*(?P<number>\d{1,5})\s*号\s*"
+    r"(?:提案|建议|议案)"
+)
+SESSION = re.compile(r"(?P<session>(?:[市省区县州]|全国)?[\u4e00-\u9fff]{0,6}?[一二三四五六七八九十]+届"
+                     r"[\u4e00-\u9fff]{0,4}?[一二三四五六七八九十]+次会议)")
+CC = re.compile(r"^抄\s*送\s*[:：]\s*(?P<list>.+)$")
+CONTACT = re.compile(
+    r"联系人(?:及联系电话|和联系电话|及电话)?\s*[:：]?\s*(?P<name>[\u4e00-\u9fff]{2,4}?)\s*[，,、；;\s]*"
+    r"(?:(?:联系)?电话\s*[:：]?\s*)?(?P<phone>(?:\d{3,4}[-－—])?\d{7,8}|1\d{10})"
+)
+ATTACHMENT_NOTE = re.compile(r"^附\s*件\s*(?P<num>\d*)\s*[:：]\s*(?P<rest>.*)$")
+ATTACHMENT_LABEL = re.compile(r"^附\s*件\s*(?P<num>\d*)\s*[:：.．]?$")
+# The 印发 line of the 版记: "XX办公室  2025年6月5日印发".
+ISSUE_LINE = re.compile(
+    r"(?:\d{4}年\d{1,2}月\d{1,2}日|[〇零一二三四五六七八九]{4}年.{1,3}月.{1,3}日)\s*印\s*发$")
+CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}
+ARABIC_DATE = re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日")
+CHINESE_DATE = re.compile(r"(?P<y>[〇零○一二三四五六七八九]{4})年(?P<m>[一二三四五六七八九十]{1,3})月"
+                          r"(?P<d>[一二三四五六七八九十]{1,3})日")
+ISSUER_SPLIT = re.compile(r"[\s\u3000、，,]+")
+
+
+@dataclass
+class DocumentMetadata:
+    """The GB/T 9704 elements found in one document, plus its main text."""
+
+    doc_number: str | None = None
+    category: str | None = None
+    title: str | None = None
+    addressee: str | None = None
+    issuer: str | None = None
+    issuers: list[str] = field(default_factory=list)
+    date: str | None = None
+    year: int | None = None
+    doc_type: str | None = None
+    proposal_number: str | None = None
+    session: str | None = None
+    proposer: str | None = None
+    cc: list[str] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    contact: Contact | None = None
+    body: str = ""
+
+
+@lru_cache(maxsize=8)
+def load_doc_types(path: str) -> tuple[tuple[str, str], ...]:
+    """(ending, 文种) pairs, longest ending first."""
+    with open(path, "rb") as handle:
+        data = tomllib.load(handle)
+    pairs = [(ending, entry["name"]) for entry in data.get("type", []) for ending in entry.get("endings", [])]
+    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+
+
+@lru_cache(maxsize=8)
+def load_issuer_aliases(path: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(aliases, document-number prefixes), both mapping to a full issuer name."""
+    with open(path, "rb") as handle:
+        data = tomllib.load(handle)
+    return dict(data.get("aliases", {})), dict(data.get("prefixes", {}))
+
+
+def canonical_doc_number(text: str) -> str | None:
+    """景府办〔2025〕3号 from any bracket variant ([2025], (2025), ［2025］); None if it is not one."""
+    compact = re.sub(r"\s+", "", text)
+    match = DOC_NUMBER.match(compact)
+    if match:
+        return f"{match['prefix']}〔{match['year']}〕{match['seq']}号"
+    match = ORDER_NUMBER.match(compact)
+    if match and len(match["prefix"]) <= 4:
+        return f"{match['prefix']}第{match['seq']}号"
+    return None
+
+
+def _cn_number(text: str) -> int:
+    """十二 → 12, 二十三 → 23, 三十 → 30 (months and days)."""
+    if "十" not in text:
+        return CN_DIGITS[text]
+    tens, _, units = text.partition("十")
+    return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[units] if units else 0)
+
+
+def parse_date(text: str) -> str | None:
+    """ISO date from 2025年6月6日 or 二〇二五年六月六日; None when the text holds no valid date."""
+    compact = re.sub(r"\s+", "", text)
+    match = ARABIC_DATE.search(compact)
+    if match:
+        year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
+    else:
+        match = CHINESE_DATE.search(compact)
+        if not match:
+            return None
+        try:
+            year = int("".join(str(CN_DIGITS[ch]) for ch in match["y"]))
+            month, day = _cn_number(match["m"]), _cn_number(match["d"])
+        except KeyError:
+            return None
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def doc_type_of(title: str | None, doc_types: tuple[tuple[str, str], ...]) -> str | None:
+    """The 文种 a title ends with."""
+    if not title:
+        return None
+    stripped = title.rstrip("。 ）)")
+    for ending, name in doc_types:
+        if stripped.endswith(ending):
+            return name
+    return None
+
+
+def split_list(text: str) -> list[str]:
+    return [part.strip(" 。.;；") for part in re.split(r"[，,、；;]", text) if part.strip(" 。.;；")]
+
+
+def _is_big(para: Paragraph, body_size: float) -> bool:
+    return para.size > 1.15 * body_size
+
+
+def _centred(para: Paragraph) -> bool:
+    width = para.x1 - para.x0
+    return abs(para.centre_offset) <= max(1.5 * para.size, 0.05 * para.page_width) and width < 0.95 * (
+        para.page_width
+    )
+
+
+@dataclass
+class _Header:
+    masthead: str | None = None
+    doc_number: str | None = None
+    category: str | None = None
+    title: str | None = None
+    addressee: str | None = None
+    body_start: int = 0
+    title_index: int | None = None
+
+
+def _read_header(doc: CleanDocument) -> _Header:
+    """Walk the first page's top elements in GB/T 9704 order, stopping at the first body paragraph."""
+    head = _Header()
+    paras = doc.paragraphs
+    limit = min(len(paras), 14)
+    index = 0
+    while index < limit:
+        para = paras[index]
+        if para.page > 2:
+            break
+        text = para.text
+        number = canonical_doc_number(text) if len(text) <= 40 else None
+        if head.doc_number is None and number and head.title is None:
+            head.doc_number = number
+            index += 1
+            continue
+        cat = CATEGORY.match(text)
+        if head.category is None and cat and head.title is None:
+            head.category = cat["code"].upper()
+            index += 1
+            continue
+        if head.title is None and head.masthead is None and head.doc_number is None and para.size >= 1.6 * (
+            doc.body_size
+        ):
+            head.masthead = text
+            index += 1
+            continue
+        if head.title is None and _is_big(para, doc.body_size) and _centred(para):
+            head.title = text
+            head.title_index = index
+            index += 1
+            continue
+        if head.title is None and index + 1 < limit and head.doc_number and _centred(para):
+            head.title = text
+            head.title_index = index
+            index += 1
+            continue
+        break
+    if head.title is None:
+        # No title-styled line: the header ends where the number or category line was found.
+        head.body_start = index
+        return head
+    if index < len(paras):
+        para = paras[index]
+        text = para.text
+        if (
+            text.endswith(("：", ":"))
+            and len(text) <= 400
+            and para.x0 <= doc.left_margin + 0.6 * para.size
+            and not ATTACHMENT_NOTE.match(text)
+        ):
+            head.addressee = SALUTATION_PREFIX.sub("", text[:-1]).strip() or None
+            index += 1
+    head.body_start = index
+    return head
+
+
+@dataclass
+class _Tail:
+    body_end: int
+    issuers: list[str]
+    date: str | None
+    date_index: int | None
+
+
+def _is_right_block(para: Paragraph, doc: CleanDocument) -> bool:
+    return para.x0 > doc.left_margin + 4 * para.size and para.lines <= 3
+
+
+def _read_tail(doc: CleanDocument, start: int) -> _Tail:
+    """Find the main document's 成文日期, the signature above it, and where the body ends."""
+    paras = doc.paragraphs
+    date_index = None
+    for i in range(start, len(paras)):
+        para = paras[i]
+        if DATE_LINE.match(para.text) and parse_date(para.text) and _is_right_block(para, doc):
+            date_index = i
+            break
+    if date_index is None:
+        end = len(paras)
+        for i in range(start, len(paras)):
+            if ATTACHMENT_NOTE.match(paras[i].text) or CC.match(paras[i].text):
+                end = i
+                break
+        return _Tail(end, [], None, None)
+    signature: list[str] = []
+    i = date_index - 1
+    while i >= start and _is_right_block(paras[i], doc) and len(signature) < 4:
+        signature.insert(0, paras[i].text)
+        i -= 1
+    end = i + 1
+    for j in range(start, end):
+        if ATTACHMENT_NOTE.match(paras[j].text):
+            end = j
+            break
+    issuers = [name for line in signature for name in ISSUER_SPLIT.split(line) if name]
+    return _Tail(end, issuers, parse_date(paras[date_index].text), date_index)
+
+
+def _attachments(doc: CleanDocument, start: int) -> list[Attachment]:
+    """Attachments printed after the signature: a 附件N label line, its title, then its text."""
+    paras = doc.paragraphs
+    found: list[Attachment] = []
+    i = start
+    while i < len(paras):
+        label = ATTACHMENT_LABEL.match(paras[i].text)
+        if not label or paras[i].x0 > doc.left_margin + 2 * paras[i].size:
+            i += 1
+            continue
+        title = paras[i + 1].text if i + 1 < len(paras) else ""
+        j = i + 2
+        text_parts: list[str] = []
+        while j < len(paras) and not ATTACHMENT_LABEL.match(paras[j].text):
+            if not ISSUE_LINE.search(paras[j].text.replace("\t", "")):
+                text_parts.append(paras[j].text)
+            j += 1
+        found.append(Attachment(label=re.sub(r"\s+", "", paras[i].text).rstrip(":：.．"), title=title,
+                                text="\n".join(text_parts)))
+        i = j
+    return found
+
+
+def _contact(doc: CleanDocument, start: int) -> Contact | None:
+    for para in doc.paragraphs[start:]:
+        match = CONTACT.search(para.text)
+        if match:
+            return Contact(name=match["name"], phone=match["phone"].replace("－", "-").replace("—", "-"))
+    return None
+
+
+def extract_metadata(cleaned: CleanDocument, settings: Settings) -> DocumentMetadata:
+    """Read every GB/T 9704 element the document prints."""
+    doc_types = load_doc_types(str(settings.path("ingest", "doc_types")))
+    aliases, prefixes = load_issuer_aliases(str(settings.path("ingest", "issuer_aliases")))
+    head = _read_header(cleaned)
+    tail = _read_tail(cleaned, head.body_start)
+    paras = cleaned.paragraphs
+    meta = DocumentMetadata(
+        doc_number=head.doc_number, category=head.category, title=head.title, addressee=head.addressee
+    )
+    meta.body = "\n".join(p.text for p in paras[head.body_start : tail.body_end])
+    meta.date = tail.date
+    meta.year = int(tail.date[:4]) if tail.date else None
+    meta.issuers = [aliases.get(name, name) for name in tail.issuers]
+    if not meta.issuers and head.masthead:
+        masthead = re.sub(r"(?:文件|公报|函)$", "", re.sub(r"\s+", "", head.masthead))
+        meta.issuers = [aliases.get(masthead, masthead)]
+    if not meta.issuers and head.doc_number:
+        prefix = re.split(r"[〔第]", head.doc_number)[0]
+        if prefix in prefixes:
+            meta.issuers = [prefixes[prefix]]
+    meta.issuer = "、".join(meta.issuers) if meta.issuers else None
+    meta.doc_type = doc_type_of(head.title, doc_types)
+    if head.title:
+        match = PROPOSAL.search(head.title)
+        if match:
+            meta.proposal_number = match["number"]
+            session = SESSION.search(match["session"] or "")
+            meta.session = session["session"] if session else None
+        if head.addressee and re.search(r"提案|建议|议案", head.title):
+            meta.proposer = ROLE_SUFFIX.sub("", head.addressee) or None
+    tail_start = tail.date_index + 1 if tail.date_index is not None else tail.body_end
+    for para in paras[tail.body_end :]:
+        match = CC.match(para.text)
+        if match:
+            meta.cc = split_list(match["list"])
+            break
+    meta.contact = _contact(cleaned, head.body_start)
+    meta.attachments = _attachments(cleaned, tail_start)
+    return meta
+
+
+def apply_to_record(fields: DocumentMetadata, record: DocumentRecord) -> None:
+    """Copy the found elements and the body onto the record."""
+    for name in ("doc_number", "category", "title", "addressee", "issuer", "date", "year", "doc_type",
+                 "proposal_number", "session", "proposer", "contact"):
+        setattr(record, name, getattr(fields, name))
+    record.issuers = list(fields.issuers)
+    record.cc = list(fields.cc)
+    record.attachments = list(fields.attachments)
+    record.body = fields.body
