@@ -1,0 +1,72 @@
+# gongwen on a fresh Debian 12 machine: `make run` (install, ingest samples/, serve) and `make test`.
+# Everything Python goes into .venv inside the repository; system packages come from apt when we are
+# root (or have password-less sudo), otherwise the missing ones are listed and the build goes on.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Debian packages: OCR and PDF rendering for the product; the browser and qpdf only for the tests.
+APT_RUN := python3 python3-venv tesseract-ocr tesseract-ocr-chi-sim poppler-utils fonts-noto-cjk
+APT_TEST := $(APT_RUN) chromium qpdf
+
+.PHONY: install install-test apt-run apt-test run test lint samples clean-venv
+
+install: apt-run $(VENV)/.installed-run
+
+install-test: apt-test $(VENV)/.installed-test
+
+# Installs only what is missing, so a second run makes no network calls.
+define apt_install
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "note: not a Debian system; please install the equivalents of: $$missing"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo"; \
+	else echo "note: run as root (or with sudo) to install: $$missing"; exit 0; fi; \
+	echo "apt: installing $$missing"; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+endef
+
+apt-run:
+	$(call apt_install,$(APT_RUN))
+
+apt-test:
+	$(call apt_install,$(APT_TEST))
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "gongwen needs Python >= 3.11 (found $$($(PYTHON) --version))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-run: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q --disable-pip-version-check -e ".[test]"
+	@touch $@ $(VENV)/.installed-run
+
+# Ingest exits 1 when some file failed; the others are still searchable, so serve anyway.
+run: install
+	$(BIN)/gongwen ingest samples/ || [ $$? -eq 1 ]
+	@echo "gongwen: open http://$(HOST):$(PORT)/ and search 陶瓷 (Ctrl-C stops the server)"
+	$(BIN)/gongwen serve --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+
+# Rewrites samples/*.pdf from samples/specs.toml (reportlab comes with the test extras).
+samples: install-test
+	$(BIN)/python samples/make_samples.py
+
+clean-venv:
+	rm -rf $(VENV)
