@@ -29,9 +29,12 @@ HEADING = re.compile(
     r"|[（(]\d{1,3}[）)]"
     r"|第[一二三四五六七八九十百零〇\d]+[章节条款部分]"
     r"|附件\s*\d*\s*[:：]?"
-    r"|抄送[:：]|印发[:：]|主送[:：]|联系人|联系电话"
+    r"|抄送[:：]|印发[:：]|主送[:：]"
     r"|[（(](?:此件|本文|联系人))"
 )
+LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}[:：]")
+LEADING_LATIN = re.compile(r"^[0-9A-Za-z.%@_/\-]+")
+FINAL = "。！？!?"
 SENTENCE_END = tuple("。！？；：!?;:")
 CLOSE_QUOTES = "”’）)》」』】"
 DATE_LINE = re.compile(
@@ -191,9 +194,17 @@ def _latin(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
 
 
+def _in_address(left: str, right: str) -> bool:
+    """E-mail addresses and web addresses break anywhere, with no space to restore."""
+    tail = re.search(r"[\w.@/:\-]+$", left)
+    head = re.match(r"^[\w.@/:\-]+", right)
+    token = (tail.group() if tail else "") + (head.group() if head else "")
+    return bool(re.search(r"[@/]|www\.|\.(?:com|cn|gov|org|net)\b", token))
+
+
 def _join(left: str, right: str) -> str:
     # A Latin word wrapped at the line end keeps its separating space; CJK never had one.
-    if left and right and _latin(left[-1]) and _latin(right[0]):
+    if left and right and _latin(left[-1]) and _latin(right[0]) and not _in_address(left, right):
         return left + " " + right
     return left + right
 
@@ -221,8 +232,11 @@ def clean_document(raw_pages: list[RawPage]) -> CleanDocument:
     page_parts: list[list[str]] = [[] for _ in raw_pages]
     current: Paragraph | None = None
     prev: _Seg | None = None
+    first_line: Line | None = None
     for seg in segs:
-        if current is not None and prev is not None and _continues(prev, seg, body_size, left, right):
+        if current is not None and prev is not None and _continues(
+            prev, seg, body_size, left, right, first_line, current.text
+        ):
             current.text = _join(current.text, seg.text)
             current.x1 = max(current.x1, seg.line.x1)
             current.lines += 1
@@ -236,6 +250,7 @@ def clean_document(raw_pages: list[RawPage]) -> CleanDocument:
                 seg.text, seg.page_index + 1, seg.line.x0, seg.line.x1, seg.line.y1, seg.line.size,
                 seg.page_width, 1, seg.page_index + 1,
             )
+            first_line = seg.line
             paragraphs.append(current)
             page_parts[seg.page_index].append(seg.text)
         prev = seg
@@ -253,7 +268,19 @@ def _centred(line: Line, width: float, size: float) -> bool:
     return abs((line.x0 + line.x1) / 2 - width / 2) <= 1.5 * size
 
 
-def _continues(prev: _Seg, cur: _Seg, body_size: float, left: float, right: float) -> bool:
+def _labelled(first: Line, b: Line, para_text: str, cur_text: str) -> bool:
+    """抄送：A，B，\nC。 — a labelled list runs on to its full stop, under its label or hanging after it."""
+    label = LABEL.match(para_text)
+    if not label or _last_char(para_text) in "。" or HEADING.match(cur_text):
+        return False
+    hanging = first.x0 + len(label.group()) * first.size
+    return min(abs(b.x0 - hanging), abs(b.x0 - first.x0)) <= 0.6 * first.size
+
+
+def _continues(
+    prev: _Seg, cur: _Seg, body_size: float, left: float, right: float,
+    first: Line | None = None, para_text: str = "",
+) -> bool:
     """Is `cur` the next visual line of the paragraph that `prev` is in?"""
     if prev.cells or cur.cells:
         return False
@@ -275,8 +302,20 @@ def _continues(prev: _Seg, cur: _Seg, body_size: float, left: float, right: floa
     if big and same_page:
         # Titles over two or three centred lines are one paragraph.
         return _centred(a, prev.page_width, a.size) and _centred(b, cur.page_width, b.size)
+    if first is not None and _labelled(first, b, para_text, cur.text):
+        return True
+    if LABEL.match(para_text) and _last_char(para_text) == "。" and (
+        a.size != body_size or LABEL.match(cur.text)
+    ):
+        # A finished 版记 entry (抄送：…。) is followed by the next entry, never by more of itself.
+        return False
     # A paragraph's inner lines run to the right margin; its next line starts at the left margin.
-    full = a.x1 >= right - 1.2 * a.size
+    # A line may stop short when the next line opens with a word or number that cannot be split.
+    slack = 1.2 * a.size
+    lead = LEADING_LATIN.match(cur.text)
+    if lead and _last_char(prev.text) not in FINAL:
+        slack += 0.6 * a.size * len(lead.group())
+    full = a.x1 >= right - slack
     at_left = b.x0 <= left + 0.6 * b.size
     if not full or not at_left:
         return False

@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ingest.clean import DATE_LINE, CleanDocument, Paragraph
+from ingest.clean import DATE_LINE, HEADING, SENTENCE_END, CleanDocument, Paragraph
 from ingest.record import Attachment, Contact, DocumentRecord
 from ingest.settings import Settings
 
@@ -31,12 +31,18 @@ PROPOSAL = re.compile(
     r"(?:关于|对)*(?P<session>[\u4e00-\u9fff]{0,12}?(?:届|次)[\u4e00-\u9fff]{0,10}?会议)?\s*第\s*(?P<number>\d{1,5})\s*号\s*"
     r"(?:提案|建议|议案)"
 )
-SESSION = re.compile(r"(?P<session>(?:[市省区县州]|全国)?[\u4e00-\u9fff]{0,6}?[一二三四五六七八九十]+届"
-                     r"[\u4e00-\u9fff]{0,4}?[一二三四五六七八九十]+次会议)")
+PROPOSAL_WORD = re.compile(r"提案|建议|议案")
+# The opening sentence of a reply names the proposal: 您提出的第013号建议 / 的建议（第103号）.
+OPENING_NUMBER = re.compile(r"第\s*(?P<number>\d{1,5})\s*号")
+FORM_NUMBER = re.compile(r"(?:提案|建议|议案)编号\s*第?\s*(?P<number>\d{1,5})\s*号?")
+SESSION = re.compile(
+    r"(?P<session>(?:全国|[省市区县州])?(?:政协)?[一二三四五六七八九十]+届(?:全国)?(?:人大|政协)?"
+    r"[一二三四五六七八九十]+次会议)"
+)
 CC = re.compile(r"^抄\s*送\s*[:：]\s*(?P<list>.+)$")
 CONTACT = re.compile(
     r"联系人(?:及联系电话|和联系电话|及电话)?\s*[:：]?\s*(?P<name>[\u4e00-\u9fff]{2,4}?)\s*[，,、；;\s]*"
-    r"(?:(?:联系)?电话\s*[:：]?\s*)?(?P<phone>(?:\d{3,4}[-－—])?\d{7,8}|1\d{10})"
+    r"(?:(?:联系)?电话\s*[:：]?\s*)?(?P<phone>1\d{10}|(?:\d{3,4}[-－—])?\d{7,8})"
 )
 ATTACHMENT_NOTE = re.compile(r"^附\s*件\s*(?P<num>\d*)\s*[:：]\s*(?P<rest>.*)$")
 ATTACHMENT_LABEL = re.compile(r"^附\s*件\s*(?P<num>\d*)\s*[:：.．]?$")
@@ -236,6 +242,17 @@ def _is_right_block(para: Paragraph, doc: CleanDocument) -> bool:
     return para.x0 > doc.left_margin + 4 * para.size and para.lines <= 3
 
 
+def _is_signature_line(para: Paragraph, doc: CleanDocument) -> bool:
+    """A 署名 line sits on the right, names a body and is neither a list item nor a sentence."""
+    text = para.text
+    return (
+        _is_right_block(para, doc)
+        and not HEADING.match(text)
+        and not text.endswith(SENTENCE_END)
+        and not ATTACHMENT_NOTE.match(text)
+    )
+
+
 def _read_tail(doc: CleanDocument, start: int) -> _Tail:
     """Find the main document's 成文日期, the signature above it, and where the body ends."""
     paras = doc.paragraphs
@@ -254,7 +271,7 @@ def _read_tail(doc: CleanDocument, start: int) -> _Tail:
         return _Tail(end, [], None, None)
     signature: list[str] = []
     i = date_index - 1
-    while i >= start and _is_right_block(paras[i], doc) and len(signature) < 4:
+    while i >= start and _is_signature_line(paras[i], doc) and len(signature) < 4:
         signature.insert(0, paras[i].text)
         i -= 1
     end = i + 1
@@ -297,6 +314,27 @@ def _contact(doc: CleanDocument, start: int) -> Contact | None:
     return None
 
 
+def _read_proposal(meta: DocumentMetadata, head: _Header, opening: Paragraph | None) -> None:
+    """Session, number and proposer of the 提案/建议 a reply answers: from the title, else its opening."""
+    if not head.title:
+        return
+    match = PROPOSAL.search(head.title)
+    if match:
+        meta.proposal_number = match["number"]
+        session = SESSION.search(match["session"] or "")
+        meta.session = session["session"] if session else None
+    is_reply = bool(PROPOSAL_WORD.search(head.title))
+    if opening is not None and is_reply and PROPOSAL_WORD.search(opening.text):
+        if meta.proposal_number is None:
+            number = OPENING_NUMBER.search(opening.text)
+            meta.proposal_number = number["number"] if number else None
+        if meta.session is None:
+            session = SESSION.search(opening.text)
+            meta.session = session["session"] if session else None
+    if head.addressee and is_reply:
+        meta.proposer = ROLE_SUFFIX.sub("", head.addressee) or None
+
+
 def extract_metadata(cleaned: CleanDocument, settings: Settings) -> DocumentMetadata:
     """Read every GB/T 9704 element the document prints."""
     doc_types = load_doc_types(str(settings.path("ingest", "doc_types")))
@@ -320,14 +358,7 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings) -> DocumentMeta
             meta.issuers = [prefixes[prefix]]
     meta.issuer = "、".join(meta.issuers) if meta.issuers else None
     meta.doc_type = doc_type_of(head.title, doc_types)
-    if head.title:
-        match = PROPOSAL.search(head.title)
-        if match:
-            meta.proposal_number = match["number"]
-            session = SESSION.search(match["session"] or "")
-            meta.session = session["session"] if session else None
-        if head.addressee and re.search(r"提案|建议|议案", head.title):
-            meta.proposer = ROLE_SUFFIX.sub("", head.addressee) or None
+    _read_proposal(meta, head, paras[head.body_start] if head.body_start < tail.body_end else None)
     tail_start = tail.date_index + 1 if tail.date_index is not None else tail.body_end
     for para in paras[tail.body_end :]:
         match = CC.match(para.text)
@@ -336,6 +367,13 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings) -> DocumentMeta
             break
     meta.contact = _contact(cleaned, head.body_start)
     meta.attachments = _attachments(cleaned, tail_start)
+    if meta.proposal_number is None and meta.proposer:
+        # The 征询意见表 attached to a reply prints the proposal's number when the letter does not.
+        for attachment in meta.attachments:
+            number = FORM_NUMBER.search(attachment.text)
+            if number:
+                meta.proposal_number = number["number"]
+                break
     return meta
 
 
