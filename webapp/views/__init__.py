@@ -1,0 +1,1 @@
+"""The blueprints: search page, document pages, JSON API, widget/embed, admin."""
