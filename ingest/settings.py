@@ -23,6 +23,7 @@ PATH_KEYS = {
     ("ingest", "doc_types"),
     ("index", "userdict"),
     ("index", "synonyms"),
+    ("index", "stopwords"),
 }
 
 

@@ -1,0 +1,197 @@
+"""Whoosh tokenizers for Chinese: jieba words and CJK character bigrams, both with sequential positions.
+
+`JiebaTokenizer` gives the word field (precise mode, government user dictionary); `BigramTokenizer` gives the
+substring field, where any run of two or more Chinese characters is a phrase of bigrams. Both fold the text
+(NFKC, lower case, optional traditional → simplified) and report character offsets into the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from whoosh.analysis import Token, Tokenizer
+
+from index.normalize import CJK_CLASS, fold_with_offsets
+
+_jieba_lock = threading.Lock()
+_jieba_instances: dict[str, Any] = {}
+
+# A token worth indexing has at least one letter, digit or ideograph; punctuation and spaces are dropped.
+_WORDLIKE = re.compile(r"[^\W_]")
+# Bigram field units: a run of CJK characters, or a run of other letters/digits (kept whole: 2024, a1).
+_RUNS = re.compile(rf"(?P<cjk>[{CJK_CLASS}]+)|(?P<word>[^\W_{CJK_CLASS}]+)")
+
+
+def jieba_tokenizer(userdict: str | None) -> Any:
+    """One shared `jieba.Tokenizer` per user dictionary (loading one costs about a second)."""
+    key = userdict or ""
+    with _jieba_lock:
+        instance = _jieba_instances.get(key)
+        if instance is None:
+            import jieba
+
+            jieba.setLogLevel(60)
+            instance = jieba.Tokenizer()
+            instance.initialize()
+            if userdict and Path(userdict).is_file():
+                instance.load_userdict(userdict)
+            _jieba_instances[key] = instance
+    return instance
+
+
+@lru_cache(maxsize=4096)
+def _cut_cached(userdict: str, text: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple(jieba_tokenizer(userdict or None).tokenize(text, mode="default", HMM=True))
+
+
+def cut(text: str, userdict: str | None) -> list[tuple[str, int, int]]:
+    """jieba precise-mode `(word, start, end)` over already folded text; short texts (queries) are cached."""
+    if len(text) <= 64:
+        return list(_cut_cached(userdict or "", text))
+    return list(jieba_tokenizer(userdict).tokenize(text, mode="default", HMM=True))
+
+
+def _map(origin: list[int] | None, index: int) -> int:
+    return index if origin is None else origin[index]
+
+
+class JiebaTokenizer(Tokenizer):
+    """jieba words with sequential positions (0, 1, 2 …) and character offsets into the original text.
+
+    `jieba.analyse.ChineseAnalyzer` uses character offsets as positions, which breaks every phrase query;
+    here position n is the n-th kept word.
+    """
+
+    def __init__(self, userdict: str | None = None, t2s: bool = True) -> None:
+        self.userdict = userdict
+        self.t2s = t2s
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, JiebaTokenizer) and other.userdict == self.userdict and other.t2s == self.t2s
+        )
+
+    def __hash__(self) -> int:
+        return hash((JiebaTokenizer, self.userdict, self.t2s))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        folded, origin = fold_with_offsets(value, self.t2s)
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for word, start, end in cut(folded, self.userdict):
+            if not _WORDLIKE.search(word):
+                continue
+            token.text = word.strip()
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[_map(origin, start) : _map(origin, end)]
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar = start_char + _map(origin, start)
+                token.endchar = start_char + _map(origin, end)
+            pos += 1
+            yield token
+
+
+def bigram_units(folded: str, query_tail: bool = False) -> list[tuple[str, int, int]]:
+    """The bigram field's units `(text, start, end)` over folded text, in position order.
+
+    A CJK run of n ≥ 2 characters gives its n-1 bigrams and then its last character alone; a single
+    character run gives that character. The run-final unigram lets a one-character query (prefix match)
+    and a phrase that crosses a digit run (`字〔2024〕`) find every occurrence. With `query_tail`, the
+    final run's trailing unigram is left out, because in a document that run may continue.
+    """
+    units: list[tuple[str, int, int]] = []
+    matches = list(_RUNS.finditer(folded))
+    for number, match in enumerate(matches):
+        start, end = match.span()
+        if match.group("word"):
+            units.append((match.group(0), start, end))
+            continue
+        run = match.group(0)
+        for i in range(len(run) - 1):
+            units.append((run[i : i + 2], start + i, start + i + 2))
+        last = number == len(matches) - 1
+        if len(run) == 1 or not (query_tail and last):
+            units.append((run[-1], end - 1, end))
+    return units
+
+
+class BigramTokenizer(Tokenizer):
+    """Overlapping CJK character bigrams (plus run-final unigrams) and whole Latin/digit runs."""
+
+    def __init__(self, t2s: bool = True) -> None:
+        self.t2s = t2s
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BigramTokenizer) and other.t2s == self.t2s
+
+    def __hash__(self) -> int:
+        return hash((BigramTokenizer, self.t2s))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        folded, origin = fold_with_offsets(value, self.t2s)
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, (text, start, end) in enumerate(bigram_units(folded), start=start_pos):
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[_map(origin, start) : _map(origin, end)]
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar = start_char + _map(origin, start)
+                token.endchar = start_char + _map(origin, end)
+            yield token
+
+
+def word_analyzer(userdict: str | None, t2s: bool = True) -> JiebaTokenizer:
+    return JiebaTokenizer(userdict, t2s)
+
+
+def bigram_analyzer(t2s: bool = True) -> BigramTokenizer:
+    return BigramTokenizer(t2s)
+
+
+def load_word_list(path: Path) -> frozenset[str]:
+    """A data file of one word per line; `#` starts a comment."""
+    if not path.is_file():
+        return frozenset()
+    words = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            words.add(line)
+    return frozenset(words)

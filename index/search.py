@@ -1,0 +1,378 @@
+"""The read side of the index: search with filters, facets, snippets, more-like-this and suggestions.
+
+One `SearchEngine` serves every thread of the web server. It keeps one Whoosh searcher and its facet table
+and swaps both for fresh ones when a commit (or a rebuild) lands; requests in flight keep the snapshot they
+started with.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as Q
+from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.index import FileIndex
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+
+from index.facets import FacetCache, FacetTable
+from index.normalize import fold
+from index.querying import BuiltQuery, QueryBuilder
+from index.results import FACET_FIELDS, SORTS, FacetCount, Hit, QueryError, SearchRequest, SearchResult
+from index.snippets import Highlighter
+from index.writer import open_index, whoosh_folder
+from ingest.settings import Settings
+
+
+@dataclass
+class _Snapshot:
+    """A searcher and the facet table of the same index generation."""
+
+    searcher: Searcher
+    table: FacetTable
+    folder: Path
+    generation: int
+    users: int = 0
+    retired: bool = False
+
+
+class SearchEngine:
+    def __init__(self, index_dir: Path, settings: Settings) -> None:
+        self.index_dir = Path(index_dir)
+        self.settings = settings
+        section = settings["index"]
+        web = settings.as_dict().get("web", {})
+        self.max_query_chars = int(section.get("max_query_chars", 256))
+        self.time_limit_s = float(section.get("query_time_limit_s", 5.0))
+        self.max_per_page = int(web.get("max_per_page", 100))
+        self.facet_limit = int(section.get("facet_limit", 50))
+        self.builder = QueryBuilder(settings)
+        self.highlighter = Highlighter(
+            section.get("userdict"),
+            bool(section.get("traditional_to_simplified", True)),
+            fragment_chars=int(section.get("snippet_chars", 120)),
+            fragments=int(section.get("snippet_fragments", 2)),
+        )
+        self.weighting = BM25F(B=float(section.get("bm25_b", 0.75)), K1=float(section.get("bm25_k1", 1.2)))
+        self._facets = FacetCache()
+        self._lock = threading.Lock()
+        self._ix: FileIndex | None = None
+        self._snapshot: _Snapshot | None = None
+
+    # --- snapshots ----------------------------------------------------------------------------------
+
+    def _current(self) -> _Snapshot:
+        """The snapshot for a new request, refreshed if the index changed on disk."""
+        link = whoosh_folder(self.index_dir)
+        with self._lock:
+            snap = self._snapshot
+            folder = link.resolve() if link.exists() else None
+            if snap is not None and folder == snap.folder:
+                try:
+                    fresh = snap.searcher.up_to_date()
+                except OSError:
+                    fresh = False
+                if fresh:
+                    snap.users += 1
+                    return snap
+            if self._ix is None or folder != (snap.folder if snap else None):
+                self._ix = open_index(self.index_dir, self.settings)
+                searcher = self._ix.searcher(weighting=self.weighting)
+                folder = link.resolve()
+            elif snap.users == 0:
+                # refresh() reuses unchanged segment readers but may close the others, so only when no
+                # request is still reading the old searcher.
+                searcher = snap.searcher.refresh()
+                snap.retired = False  # its resources now belong to the new searcher
+                snap = None
+            else:
+                searcher = self._ix.searcher(weighting=self.weighting)
+            generation = searcher.reader().generation() or 0
+            new = _Snapshot(searcher, self._facets.table(searcher.reader()), folder, generation)
+            if snap is not None:
+                snap.retired = True
+                self._release_locked(snap, 0)
+            new.users = 1
+            self._snapshot = new
+            return new
+
+    def _release(self, snap: _Snapshot) -> None:
+        with self._lock:
+            self._release_locked(snap, 1)
+
+    @staticmethod
+    def _release_locked(snap: _Snapshot, count: int) -> None:
+        snap.users -= count
+        if snap.retired and snap.users <= 0:
+            snap.searcher.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._snapshot is not None:
+                self._snapshot.retired = True
+                self._release_locked(self._snapshot, 0)
+                self._snapshot = None
+            if self._ix is not None:
+                self._ix.close()
+                self._ix = None
+
+    # --- search -------------------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        self._validate(request)
+        snap = self._current()
+        try:
+            return self._search(snap, request, started)
+        finally:
+            self._release(snap)
+
+    def facets(self, request: SearchRequest) -> dict[str, list[FacetCount]]:
+        self._validate(request)
+        snap = self._current()
+        try:
+            built = self.builder.build(request.q, snap.searcher.reader())
+            matched, _ = self._matched(snap, built, self._allowed(snap.table, request), time.perf_counter())
+            return snap.table.count(matched, self.facet_limit)
+        finally:
+            self._release(snap)
+
+    def _validate(self, request: SearchRequest) -> None:
+        if len(request.q or "") > self.max_query_chars:
+            raise QueryError("q", f"the query is longer than {self.max_query_chars} characters")
+        if not isinstance(request.page, int) or request.page < 1:
+            raise QueryError("page", "page must be a whole number from 1")
+        if not isinstance(request.per_page, int) or not 1 <= request.per_page <= self.max_per_page:
+            raise QueryError("per_page", f"per_page must be between 1 and {self.max_per_page}")
+        if request.sort not in SORTS:
+            raise QueryError("sort", f"sort must be one of {', '.join(SORTS)}")
+        if request.year:
+            _year_range(request.year)
+
+    def _allowed(self, table: FacetTable, request: SearchRequest) -> frozenset[int] | None:
+        """Document numbers passing the filters, or None when there are no filters."""
+        sets: list[frozenset[int]] = []
+        if request.issuer:
+            sets.append(table.docs_with("issuer", request.issuer.strip()))
+        if request.year:
+            sets.append(table.docs_in_years(*_year_range(request.year)))
+        if request.category:
+            sets.append(table.docs_with("category", request.category.strip().upper()))
+        if request.doc_type:
+            sets.append(table.docs_with("doc_type", request.doc_type.strip()))
+        if not sets:
+            return None
+        sets.sort(key=len)
+        result = sets[0]
+        for other in sets[1:]:
+            result = result & other
+        return result
+
+    def _matched(
+        self, snap: _Snapshot, built: BuiltQuery, allowed: frozenset[int] | None, started: float
+    ) -> tuple[list[int], bool]:
+        """Every live document number matching the query and filters; True if the time limit cut it short."""
+        table = snap.table
+        if built.empty:
+            docs = table.live if allowed is None else allowed
+            return list(docs), False
+        deadline = started + self.time_limit_s
+        out: list[int] = []
+        timed_out = False
+        for count, docnum in enumerate(snap.searcher.docs_for_query(built.query)):
+            if allowed is None or docnum in allowed:
+                out.append(docnum)
+            if count & 1023 == 1023 and time.perf_counter() > deadline:
+                timed_out = True
+                break
+        return out, timed_out
+
+    def _search(self, snap: _Snapshot, request: SearchRequest, started: float) -> SearchResult:
+        searcher = snap.searcher
+        try:
+            built = self.builder.build(request.q, searcher.reader())
+        except QueryError:
+            raise
+        except Exception as exc:  # Whoosh's parser rejects some inputs with assorted errors
+            raise QueryError("q", f"the query could not be read: {exc}") from exc
+        allowed = self._allowed(snap.table, request)
+        matched, timed_out = self._matched(snap, built, allowed, started)
+        total = len(matched)
+        wanted = request.page * request.per_page
+        scores: dict[int, float | None] = {}
+        if built.empty or request.sort == "date":
+            date = snap.table.date
+            ordered = heapq.nlargest(wanted, matched, key=lambda n: (date[n], -n))
+        elif not matched:
+            ordered = []
+        else:
+            ordered, scores, cut = self._ranked(searcher, built, set(matched), wanted, started)
+            timed_out = timed_out or cut
+        page_docs = ordered[(request.page - 1) * request.per_page : wanted]
+        pattern = self.highlighter.matcher(built.highlight) if request.highlight else None
+        hits = [self._hit(searcher, n, scores.get(n), pattern) for n in page_docs]
+        result = SearchResult(
+            query=request.q,
+            total=total,
+            page=request.page,
+            per_page=request.per_page,
+            took_ms=0.0,
+            hits=hits,
+            facets=snap.table.count(matched, self.facet_limit),
+            terms=list(dict.fromkeys(built.terms)),
+        )
+        result.timed_out = timed_out  # type: ignore[attr-defined]
+        result.took_ms = round((time.perf_counter() - started) * 1000, 2)
+        return result
+
+    def _ranked(
+        self, searcher: Searcher, built: BuiltQuery, allow: set[int], wanted: int, started: float
+    ) -> tuple[list[int], dict[int, float | None], bool]:
+        remaining = max(0.05, self.time_limit_s - (time.perf_counter() - started))
+        top = searcher.collector(limit=wanted, filter=allow)
+        collector = TimeLimitCollector(top, remaining, use_alarm=False)
+        timed_out = False
+        try:
+            searcher.search_with_collector(built.query, collector)
+        except TimeLimit:
+            timed_out = True
+        results = collector.results()
+        ordered = [hit.docnum for hit in results]
+        scores: dict[int, float | None] = {hit.docnum: round(hit.score, 4) for hit in results}
+        return ordered, scores, timed_out
+
+    def _hit(self, searcher: Searcher, docnum: int, score: float | None, pattern: Any) -> Hit:
+        stored = searcher.stored_fields(docnum)
+        text = stored.get("text") or ""
+        snippet = self.highlighter.snippet(text, pattern)
+        return Hit(
+            id=stored["id"],
+            title=stored.get("title") or None,
+            doc_number=stored.get("doc_number"),
+            issuer=stored.get("issuer"),
+            issuers=list(stored.get("issuers") or []),
+            date=stored.get("date") or None,
+            year=stored.get("year"),
+            category=stored.get("category") or None,
+            doc_type=stored.get("doc_type") or None,
+            filename=stored.get("filename") or "",
+            snippet=snippet,
+            score=score,
+        )
+
+    # --- more like this, suggestions, stats ---------------------------------------------------------
+
+    def similar(
+        self, doc_id: str, limit: int = 10, request_filters: SearchRequest | None = None
+    ) -> SearchResult:
+        """Documents like `doc_id` (its key terms, OR-ed), within the filters of `request_filters`."""
+        started = time.perf_counter()
+        request = request_filters or SearchRequest()
+        snap = self._current()
+        try:
+            searcher = snap.searcher
+            docnum = searcher.document_number(id=doc_id)
+            if docnum is None:
+                return SearchResult(query="", total=0, page=1, per_page=limit, took_ms=0.0)
+            stored = searcher.stored_fields(docnum)
+            text = f"{stored.get('title') or ''}\n{stored.get('text') or ''}"
+            keys = searcher.key_terms_from_text("content", text, numterms=int(self._opt("similar_terms", 20)))
+            query = Q.Or([Q.Term("content", term, boost=weight) for term, weight in keys])
+            allowed = self._allowed(snap.table, request)
+            allow = set(snap.table.live if allowed is None else allowed)
+            allow.discard(docnum)
+            ordered, scores, _ = self._ranked(searcher, BuiltQuery(query), allow, limit, started)
+            pattern = self.highlighter.matcher([t for t, _w in keys[:8]])
+            hits = [self._hit(searcher, n, scores.get(n), pattern) for n in ordered[:limit]]
+            return SearchResult(
+                query="",
+                total=len(hits),
+                page=1,
+                per_page=limit,
+                took_ms=round((time.perf_counter() - started) * 1000, 2),
+                hits=hits,
+                terms=[t for t, _w in keys],
+            )
+        finally:
+            self._release(snap)
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        """Completions for `prefix`: issuers and titles containing it, then frequent words beginning it."""
+        prefix = (prefix or "").strip()[: self.max_query_chars]
+        if not prefix:
+            return []
+        snap = self._current()
+        try:
+            folded = fold(prefix)
+            table = snap.table
+            issuers = {v for v in table.issuer if v}
+            issuers.update(v for values in table.extra_issuers.values() for v in values)
+            out = sorted(
+                (i for i in issuers if folded in fold(i)), key=lambda i: (not fold(i).startswith(folded), i)
+            )
+            searcher = snap.searcher
+            titles = searcher.search(self.builder.title_phrase(prefix), limit=limit)
+            out += [hit["title"] for hit in titles if hit.get("title")]
+            out += self._frequent_words(searcher.reader(), folded, limit)
+            return list(dict.fromkeys(out))[:limit]
+        finally:
+            self._release(snap)
+
+    @staticmethod
+    def _frequent_words(reader: Any, folded: str, limit: int) -> list[str]:
+        words: list[tuple[int, str]] = []
+        for raw in reader.expand_prefix("content", folded):
+            term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            if len(term) > len(folded):
+                words.append((reader.doc_frequency("content", term), term))
+            if len(words) > 2000:
+                break  # a one-character prefix over a large lexicon: the first words are enough
+        words.sort(key=lambda item: (-item[0], item[1]))
+        return [w for _f, w in words[:limit]]
+
+    def stats(self) -> dict[str, Any]:
+        snap = self._current()
+        try:
+            folder = snap.folder
+            size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+            tocs = list(folder.glob("_*.toc"))
+            last_commit = max((f.stat().st_mtime for f in tocs), default=None)
+            return {
+                "documents": snap.searcher.doc_count(),
+                "index_bytes": size,
+                "last_commit": last_commit,
+                "generation": snap.generation,
+                "folder": os.fspath(folder),
+            }
+        finally:
+            self._release(snap)
+
+    def _opt(self, key: str, default: Any) -> Any:
+        return self.settings.get("index", key, default)
+
+
+def _year_range(value: str | int) -> tuple[int, int]:
+    text = str(value).strip()
+    parts = text.split("..")
+    try:
+        if len(parts) == 1:
+            year = int(parts[0])
+            first, last = year, year
+        elif len(parts) == 2:
+            first, last = int(parts[0]), int(parts[1])
+        else:
+            raise ValueError(text)
+    except ValueError as exc:
+        raise QueryError("year", f"year must be like 2024 or 2020..2023, not {text!r}") from exc
+    if not (1900 <= first <= 2100 and 1900 <= last <= 2100):
+        raise QueryError("year", f"year out of range: {text!r}")
+    return (first, last) if first <= last else (last, first)
+
+
+__all__ = ["SearchEngine", "FACET_FIELDS"]
