@@ -60,7 +60,42 @@ def _map(origin: list[int] | None, index: int) -> int:
     return index if origin is None else origin[index]
 
 
-class JiebaTokenizer(Tokenizer):
+class _FoldingTokenizer(Tokenizer):
+    """Folds the text, asks `_units` for `(text, start, end)` over it, numbers them 0, 1, 2 …"""
+
+    def _units(self, folded: str) -> list[tuple[str, int, int]]:
+        raise NotImplementedError
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        folded, origin = fold_with_offsets(value, self.t2s)
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, (text, start, end) in enumerate(self._units(folded), start=start_pos):
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[_map(origin, start) : _map(origin, end)]
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar = start_char + _map(origin, start)
+                token.endchar = start_char + _map(origin, end)
+            yield token
+
+
+class JiebaTokenizer(_FoldingTokenizer):
     """jieba words with sequential positions (0, 1, 2 …) and character offsets into the original text.
 
     `jieba.analyse.ChineseAnalyzer` uses character offsets as positions, which breaks every phrase query;
@@ -79,37 +114,8 @@ class JiebaTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash((JiebaTokenizer, self.userdict, self.t2s))
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        folded, origin = fold_with_offsets(value, self.t2s)
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
-        for word, start, end in cut(folded, self.userdict):
-            if not _WORDLIKE.search(word):
-                continue
-            token.text = word.strip()
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = value[_map(origin, start) : _map(origin, end)]
-            if positions:
-                token.pos = pos
-            if chars:
-                token.startchar = start_char + _map(origin, start)
-                token.endchar = start_char + _map(origin, end)
-            pos += 1
-            yield token
+    def _units(self, folded: str) -> list[tuple[str, int, int]]:
+        return [(w.strip(), s, e) for w, s, e in cut(folded, self.userdict) if _WORDLIKE.search(w)]
 
 
 def bigram_units(folded: str, query_tail: bool = False) -> list[tuple[str, int, int]]:
@@ -136,7 +142,7 @@ def bigram_units(folded: str, query_tail: bool = False) -> list[tuple[str, int, 
     return units
 
 
-class BigramTokenizer(Tokenizer):
+class BigramTokenizer(_FoldingTokenizer):
     """Overlapping CJK character bigrams (plus run-final unigrams) and whole Latin/digit runs."""
 
     def __init__(self, t2s: bool = True) -> None:
@@ -148,33 +154,8 @@ class BigramTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash((BigramTokenizer, self.t2s))
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        folded, origin = fold_with_offsets(value, self.t2s)
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, (text, start, end) in enumerate(bigram_units(folded), start=start_pos):
-            token.text = text
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = value[_map(origin, start) : _map(origin, end)]
-            if positions:
-                token.pos = pos
-            if chars:
-                token.startchar = start_char + _map(origin, start)
-                token.endchar = start_char + _map(origin, end)
-            yield token
+    def _units(self, folded: str) -> list[tuple[str, int, int]]:
+        return bigram_units(folded)
 
 
 def word_analyzer(userdict: str | None, t2s: bool = True) -> JiebaTokenizer:

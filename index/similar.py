@@ -1,0 +1,168 @@
+"""Query by document: the distinctive words of a pasted text (or a stored document) → one weighted OR query.
+
+The text is cut by the index's own jieba tokenizer, each word kept once, stop words and government
+boilerplate (`index/data/stopwords.txt`) removed, and the words ranked by TF-IDF against the index's own
+document frequencies; the top ones become a Whoosh `Or` of `Term`s with boosts, scored by BM25F. No query
+string is ever built, so a 10,000-character text never meets the parser or its length cap.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import query as Q
+from whoosh.reading import IndexReader
+from whoosh.scoring import BM25F
+
+from index.analysis import cut, load_word_list
+from index.normalize import fold, is_cjk
+from index.results import Hit, QueryError, SearchResult
+from ingest.settings import Settings
+
+# A word worth comparing has a letter or an ideograph; pure numbers (years, amounts, 第3号) say nothing
+# about the matter of a letter.
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+NOT_ENOUGH_WORDS = (
+    "not enough distinctive words to find similar documents: the text holds only stop words and "
+    "boilerplate (现将…答复如下, 高度重视 …); paste the proposal's own content"
+)
+
+
+class NotEnoughWords(QueryError):
+    """The text has too few distinctive words to compare (boilerplate only, or empty)."""
+
+    def __init__(self, found: int, needed: int) -> None:
+        super().__init__("text", f"{NOT_ENOUGH_WORDS} ({found} distinctive words, at least {needed} needed)")
+        self.found = found
+        self.needed = needed
+
+
+@dataclass
+class SimilarHit(Hit):
+    shared_terms: list[str] = field(default_factory=list)  # key terms of the text found in this document
+
+
+@dataclass
+class SimilarResult(SearchResult):
+    """A search result whose `terms` are the text's key terms, heaviest first."""
+
+    def to_dict(self) -> dict:
+        payload = super().to_dict()
+        payload["terms"] = list(self.terms)
+        return payload
+
+
+@dataclass(frozen=True)
+class KeyTerm:
+    word: str
+    weight: float  # TF-IDF of the word in the text against the index
+    doc_frequency: int
+
+
+@dataclass
+class SimilarQuery:
+    query: Q.Query
+    terms: list[KeyTerm]
+
+    @property
+    def words(self) -> list[str]:
+        return [t.word for t in self.terms]
+
+
+@dataclass(frozen=True)
+class SimilarOptions:
+    """The ranking knobs, chosen by `bench/similar_eval.py` on the shared corpus."""
+
+    terms: int = 30  # key terms kept
+    min_words: int = 3  # fewer distinctive words than this → NotEnoughWords
+    max_df: float = 0.5  # words in more than this share of the documents are not distinctive here
+    tf_power: float = 0.5  # weight of a word = tf**tf_power × idf (tf dampened: a word said twice ≠ 2×)
+    boost_power: float = 1.0  # boost of a term = (weight / top weight) ** boost_power; 0 → all equal
+    title_boost: float = 0.0  # also match key terms in titles with this boost (0: content only)
+    bm25_b: float = 0.75
+    bm25_k1: float = 1.2
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SimilarOptions:
+        section = settings.as_dict().get("index", {})
+        defaults = cls()
+        return cls(
+            terms=int(section.get("similar_terms", defaults.terms)),
+            min_words=int(section.get("similar_min_words", defaults.min_words)),
+            max_df=float(section.get("similar_max_df", defaults.max_df)),
+            tf_power=float(section.get("similar_tf_power", defaults.tf_power)),
+            boost_power=float(section.get("similar_boost_power", defaults.boost_power)),
+            title_boost=float(section.get("similar_title_boost", defaults.title_boost)),
+            bm25_b=float(section.get("similar_bm25_b", defaults.bm25_b)),
+            bm25_k1=float(section.get("similar_bm25_k1", defaults.bm25_k1)),
+        )
+
+
+class SimilarQueryBuilder:
+    """Builds the more-like-this query of a text (thread-safe; keeps no per-query state)."""
+
+    def __init__(self, settings: Settings, options: SimilarOptions | None = None) -> None:
+        section = settings["index"]
+        self.userdict = section.get("userdict")
+        self.t2s = bool(section.get("traditional_to_simplified", True))
+        stop_path = section.get("stopwords")
+        self.stopwords = load_word_list(Path(stop_path)) if stop_path else frozenset()
+        self.options = options or SimilarOptions.from_settings(settings)
+
+    def weighting(self) -> BM25F:
+        return BM25F(B=self.options.bm25_b, K1=self.options.bm25_k1)
+
+    def distinctive_words(self, text: str) -> Counter[str]:
+        """jieba words of `text` with their counts, minus stop words, single characters and numbers."""
+        folded = fold(text or "", self.t2s)
+        counts: Counter[str] = Counter()
+        for word, _start, _end in cut(folded, self.userdict):
+            word = word.strip()
+            if not word or not _HAS_LETTER.search(word) or word in self.stopwords:
+                continue
+            if len(word) == 1 and is_cjk(word):
+                continue  # a lone character (市, 局, 的…) matches nearly everything
+            counts[word] += 1
+        return counts
+
+    def key_terms(self, text: str, reader: IndexReader, fieldname: str = "content") -> list[KeyTerm]:
+        """The top words of `text` by TF-IDF against `reader`; raises `NotEnoughWords` for boilerplate."""
+        counts = self.distinctive_words(text)
+        if len(counts) < self.options.min_words:
+            raise NotEnoughWords(len(counts), self.options.min_words)
+        total = max(1, reader.doc_count())
+        ceiling = self.options.max_df * total
+        scored: list[KeyTerm] = []
+        for word, tf in counts.items():
+            df = reader.doc_frequency(fieldname, word)
+            # Unknown words cannot match; ubiquitous ones only add noise (a small index keeps them all).
+            if df == 0 or (total >= 20 and df > ceiling):
+                continue
+            idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
+            scored.append(KeyTerm(word, tf**self.options.tf_power * idf, df))
+        scored.sort(key=lambda t: (-t.weight, t.word))
+        return scored[: self.options.terms]
+
+    def build(self, text: str, reader: IndexReader) -> SimilarQuery:
+        """The weighted OR query of the text's key terms (an empty `Or` when none occurs in the index)."""
+        terms = self.key_terms(text, reader)
+        if not terms:
+            return SimilarQuery(Q.NullQuery, [])
+        top = terms[0].weight
+        clauses: list[Q.Query] = []
+        for term in terms:
+            boost = (term.weight / top) ** self.options.boost_power if top > 0 else 1.0
+            clauses.append(Q.Term("content", term.word, boost=boost))
+            if self.options.title_boost > 0:
+                clauses.append(Q.Term("title", term.word, boost=boost * self.options.title_boost))
+        return SimilarQuery(Q.Or(clauses), terms)
+
+    def shared_terms(self, similar: SimilarQuery, document_text: str) -> list[str]:
+        """The key terms that occur in a document's text, heaviest first (shown next to each hit)."""
+        folded = fold(document_text or "", self.t2s)
+        return [word for word in similar.words if word in folded]
