@@ -35,6 +35,7 @@ HEADING = re.compile(
 LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}[:：]")
 LEADING_LATIN = re.compile(r"^[0-9A-Za-z.%@_/\-]+")
 FINAL = "。！？!?"
+NO_LINE_START = "，。：；、！？）》”’」』】"
 SENTENCE_END = tuple("。！？；：!?;:")
 CLOSE_QUOTES = "”’）)》」』】"
 DATE_LINE = re.compile(
@@ -65,11 +66,12 @@ class Paragraph:
     page_width: float
     lines: int = 1
     end_page: int = 0  # page where it ends
+    first_x1: float = 0.0  # right edge of its first line
 
     @property
     def centre_offset(self) -> float:
-        """Distance of the paragraph's centre from the page's centre, in points."""
-        return (self.x0 + self.x1) / 2 - self.page_width / 2
+        """Distance of the first line's centre from the page's centre, in points."""
+        return (self.x0 + (self.first_x1 or self.x1)) / 2 - self.page_width / 2
 
 
 @dataclass
@@ -227,6 +229,9 @@ def clean_document(raw_pages: list[RawPage]) -> CleanDocument:
     left = _mode([ln.x0 for ln in normal], 2.0) if normal else 0.0
     wide = sorted(ln.x1 for ln in normal)
     right = wide[int(len(wide) * 0.9)] if wide else 0.0
+    if raw_pages:
+        # Short documents may have no full line at all; GB/T 9704 margins are nearly symmetric.
+        right = max(right, raw_pages[0].width - left - 3 * body_size)
 
     paragraphs: list[Paragraph] = []
     page_parts: list[list[str]] = [[] for _ in raw_pages]
@@ -248,7 +253,7 @@ def clean_document(raw_pages: list[RawPage]) -> CleanDocument:
         else:
             current = Paragraph(
                 seg.text, seg.page_index + 1, seg.line.x0, seg.line.x1, seg.line.y1, seg.line.size,
-                seg.page_width, 1, seg.page_index + 1,
+                seg.page_width, 1, seg.page_index + 1, seg.line.x1,
             )
             first_line = seg.line
             paragraphs.append(current)
@@ -315,6 +320,9 @@ def _continues(
     lead = LEADING_LATIN.match(cur.text)
     if lead and _last_char(prev.text) not in FINAL:
         slack += 0.6 * a.size * len(lead.group())
+    if cur.text[:2] and any(ch in NO_LINE_START for ch in cur.text[:2]):
+        # Punctuation may not open a line, so the character before it moves down too.
+        slack += a.size
     full = a.x1 >= right - slack
     at_left = b.x0 <= left + 0.6 * b.size
     if not full or not at_left:
