@@ -67,6 +67,7 @@ class Paragraph:
     lines: int = 1
     end_page: int = 0  # page where it ends
     first_x1: float = 0.0  # right edge of its first line
+    printed_lines: list[str] = field(default_factory=list)  # its visual lines, as printed
 
     @property
     def centre_offset(self) -> float:
@@ -243,6 +244,7 @@ def clean_document(raw_pages: list[RawPage]) -> CleanDocument:
             prev, seg, body_size, left, right, first_line, current.text
         ):
             current.text = _join(current.text, seg.text)
+            current.printed_lines.append(seg.text)
             current.x1 = max(current.x1, seg.line.x1)
             current.lines += 1
             current.end_page = seg.page_index + 1
@@ -253,7 +255,7 @@ def clean_document(raw_pages: list[RawPage]) -> CleanDocument:
         else:
             current = Paragraph(
                 seg.text, seg.page_index + 1, seg.line.x0, seg.line.x1, seg.line.y1, seg.line.size,
-                seg.page_width, 1, seg.page_index + 1, seg.line.x1,
+                seg.page_width, 1, seg.page_index + 1, seg.line.x1, [seg.text],
             )
             first_line = seg.line
             paragraphs.append(current)

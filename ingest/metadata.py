@@ -35,6 +35,10 @@ PROPOSAL_WORD = re.compile(r"提案|建议|议案")
 # The opening sentence of a reply names the proposal: 您提出的第013号建议 / 的建议（第103号）.
 OPENING_NUMBER = re.compile(r"第\s*(?P<number>\d{1,5})\s*号")
 FORM_NUMBER = re.compile(r"(?:提案|建议|议案)编号\s*第?\s*(?P<number>\d{1,5})\s*号?")
+# The issuing body that opens a title: everything before its year, 关于, 对, 转发 or 印发.
+TITLE_ISSUER = re.compile(
+    r"^(?P<issuer>[\u4e00-\u9fff（）()]{2,40}?)(?=(?:19|20)\d{2}\s*年|关于|对|转发|印发)"
+)
 SESSION = re.compile(
     r"(?P<session>(?:全国|[省市区县州])?(?:政协)?[一二三四五六七八九十]+届(?:全国)?(?:人大|政协)?"
     r"[一二三四五六七八九十]+次会议)"
@@ -89,11 +93,17 @@ def load_doc_types(path: str) -> tuple[tuple[str, str], ...]:
 
 
 @lru_cache(maxsize=8)
-def load_issuer_aliases(path: str) -> tuple[dict[str, str], dict[str, str]]:
-    """(aliases, document-number prefixes), both mapping to a full issuer name."""
+def load_issuer_aliases(path: str) -> tuple[dict[str, str], dict[str, str], tuple[str, ...]]:
+    """(aliases, document-number prefixes, endings of organisation names)."""
     with open(path, "rb") as handle:
         data = tomllib.load(handle)
-    return dict(data.get("aliases", {})), dict(data.get("prefixes", {}))
+    suffixes = tuple(data.get("organisation", {}).get("endings", []))
+    return dict(data.get("aliases", {})), dict(data.get("prefixes", {})), suffixes
+
+
+def _is_organisation(text: str, suffixes: tuple[str, ...]) -> bool:
+    """An issuing body's name: short, no 关于, ends like 人民政府, 局, 委员会 …"""
+    return len(text) <= 30 and "关于" not in text and text.endswith(suffixes)
 
 
 def canonical_doc_number(text: str) -> str | None:
@@ -162,12 +172,24 @@ def _centred(para: Paragraph) -> bool:
     )
 
 
+def _is_masthead(paras: list[Paragraph], index: int, body_size: float) -> bool:
+    """发文机关标志: the largest line on top, followed by the 发文字号 or 分类 line (or named …文件)."""
+    para = paras[index]
+    if para.size < 1.6 * body_size:
+        return False
+    if re.sub(r"\s+", "", para.text).endswith("文件"):
+        return True
+    following = paras[index + 1].text if index + 1 < len(paras) else ""
+    return bool(canonical_doc_number(following) or CATEGORY.match(following))
+
+
 @dataclass
 class _Header:
     masthead: str | None = None
     doc_number: str | None = None
     category: str | None = None
     title: str | None = None
+    title_lines: list[str] = field(default_factory=list)
     addressee: str | None = None
     body_start: int = 0
     title_index: int | None = None
@@ -194,20 +216,18 @@ def _read_header(doc: CleanDocument) -> _Header:
             head.category = cat["code"].upper()
             index += 1
             continue
-        if head.title is None and head.masthead is None and head.doc_number is None and para.size >= 1.6 * (
-            doc.body_size
+        if head.title is None and head.masthead is None and head.doc_number is None and _is_masthead(
+            paras, index, doc.body_size
         ):
             head.masthead = text
             index += 1
             continue
         if head.title is None and _is_big(para, doc.body_size) and _centred(para):
-            head.title = text
-            head.title_index = index
+            head.title, head.title_lines, head.title_index = text, list(para.printed_lines), index
             index += 1
             continue
         if head.title is None and index + 1 < limit and head.doc_number and _centred(para):
-            head.title = text
-            head.title_index = index
+            head.title, head.title_lines, head.title_index = text, list(para.printed_lines), index
             index += 1
             continue
         break
@@ -338,7 +358,7 @@ def _read_proposal(meta: DocumentMetadata, head: _Header, opening: Paragraph | N
 def extract_metadata(cleaned: CleanDocument, settings: Settings) -> DocumentMetadata:
     """Read every GB/T 9704 element the document prints."""
     doc_types = load_doc_types(str(settings.path("ingest", "doc_types")))
-    aliases, prefixes = load_issuer_aliases(str(settings.path("ingest", "issuer_aliases")))
+    aliases, prefixes, suffixes = load_issuer_aliases(str(settings.path("ingest", "issuer_aliases")))
     head = _read_header(cleaned)
     tail = _read_tail(cleaned, head.body_start)
     paras = cleaned.paragraphs
@@ -352,6 +372,11 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings) -> DocumentMeta
     if not meta.issuers and head.masthead:
         masthead = re.sub(r"(?:文件|公报|函)$", "", re.sub(r"\s+", "", head.masthead))
         meta.issuers = [aliases.get(masthead, masthead)]
+    if not meta.issuers and head.title:
+        # 发文机关 + 关于 + 事由 + 文种: an unsigned report or cover names its issuer at the title's start.
+        prefix = TITLE_ISSUER.match(head.title)
+        if prefix and _is_organisation(prefix["issuer"], suffixes):
+            meta.issuers = [aliases.get(prefix["issuer"], prefix["issuer"])]
     if not meta.issuers and head.doc_number:
         prefix = re.split(r"[〔第]", head.doc_number)[0]
         if prefix in prefixes:
