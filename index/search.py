@@ -8,6 +8,7 @@ started with.
 from __future__ import annotations
 
 import heapq
+import math
 import os
 import threading
 import time
@@ -25,6 +26,7 @@ from index.facets import FacetCache, FacetTable
 from index.normalize import fold
 from index.querying import BuiltQuery, QueryBuilder
 from index.results import FACET_FIELDS, SORTS, FacetCount, Hit, QueryError, SearchRequest, SearchResult
+from index.similar import SimilarQueryBuilder, run_similar
 from index.snippets import Highlighter
 from index.writer import open_index, whoosh_folder
 from ingest.settings import Settings
@@ -52,6 +54,7 @@ class SearchEngine:
         self.time_limit_s = float(section.get("query_time_limit_s", 5.0))
         self.max_per_page = int(web.get("max_per_page", 100))
         self.facet_limit = int(section.get("facet_limit", 50))
+        self.relax_below = int(section.get("relax_below", 10))
         self.builder = QueryBuilder(settings)
         self.highlighter = Highlighter(
             section.get("userdict"),
@@ -60,6 +63,7 @@ class SearchEngine:
             fragments=int(section.get("snippet_fragments", 2)),
         )
         self.weighting = BM25F(B=float(section.get("bm25_b", 0.75)), K1=float(section.get("bm25_k1", 1.2)))
+        self.similar_builder = SimilarQueryBuilder(settings)
         self._facets = FacetCache()
         self._lock = threading.Lock()
         self._ix: FileIndex | None = None
@@ -203,17 +207,30 @@ class SearchEngine:
             raise QueryError("q", f"the query could not be read: {exc}") from exc
         allowed = self._allowed(snap.table, request)
         matched, timed_out = self._matched(snap, built, allowed, started)
-        total = len(matched)
+        exact_total = len(matched)
+        partial: list[list[int]] = []
+        if built.clauses and exact_total < self.relax_below:
+            partial = self._partial(snap, built, allowed, set(matched))
         wanted = request.page * request.per_page
         scores: dict[int, float | None] = {}
         if built.empty or request.sort == "date":
             date = snap.table.date
-            ordered = heapq.nlargest(wanted, matched, key=lambda n: (date[n], -n))
-        elif not matched:
-            ordered = []
+            everything = matched + [n for bucket in partial for n in bucket]
+            ordered = heapq.nlargest(wanted, everything, key=lambda n: (date[n], -n))
         else:
-            ordered, scores, cut = self._ranked(searcher, built, set(matched), wanted, started)
-            timed_out = timed_out or cut
+            ordered = []
+            for bucket, query in [(matched, built.query)] + [(b, Q.Or(built.clauses)) for b in partial]:
+                if len(ordered) >= wanted:
+                    break
+                if bucket:
+                    ranked, bucket_scores, cut = self._ranked(
+                        searcher, BuiltQuery(query), set(bucket), wanted - len(ordered), started
+                    )
+                    ordered += ranked
+                    scores.update(bucket_scores)
+                    timed_out = timed_out or cut
+        matched = matched + [n for bucket in partial for n in bucket]
+        total = len(matched)
         page_docs = ordered[(request.page - 1) * request.per_page : wanted]
         pattern = self.highlighter.matcher(built.highlight) if request.highlight else None
         hits = [self._hit(searcher, n, scores.get(n), pattern) for n in page_docs]
@@ -227,9 +244,32 @@ class SearchEngine:
             facets=snap.table.count(matched, self.facet_limit),
             terms=list(dict.fromkeys(built.terms)),
         )
-        result.timed_out = timed_out  # type: ignore[attr-defined]
+        result.timed_out = timed_out
+        result.exact_total = exact_total
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return result
+
+    def _partial(
+        self, snap: _Snapshot, built: BuiltQuery, allowed: frozenset[int] | None, exact: set[int]
+    ) -> list[list[int]]:
+        """Documents matching some but not all words, best covered first.
+
+        A document's coverage is the sum of the rarity (log inverse document frequency) of the words it
+        holds, so one rare word outweighs a word every document has (通知, 办理情况). Documents of equal
+        coverage form a bucket that BM25F then orders.
+        """
+        live = max(1, len(snap.table.live))
+        coverage: dict[int, float] = {}
+        for clause in built.clauses:
+            docs = [n for n in snap.searcher.docs_for_query(clause) if allowed is None or n in allowed]
+            weight = math.log(1 + live / max(1, len(docs)))
+            for docnum in docs:
+                if docnum not in exact:
+                    coverage[docnum] = coverage.get(docnum, 0.0) + weight
+        buckets: dict[float, list[int]] = {}
+        for docnum, value in coverage.items():
+            buckets.setdefault(round(value, 6), []).append(docnum)
+        return [buckets[value] for value in sorted(buckets, reverse=True)]
 
     def _ranked(
         self, searcher: Searcher, built: BuiltQuery, allow: set[int], wanted: int, started: float
@@ -271,34 +311,25 @@ class SearchEngine:
     def similar(
         self, doc_id: str, limit: int = 10, request_filters: SearchRequest | None = None
     ) -> SearchResult:
-        """Documents like `doc_id` (its key terms, OR-ed), within the filters of `request_filters`."""
-        started = time.perf_counter()
-        request = request_filters or SearchRequest()
+        """Documents like the stored `doc_id`, ranked as `similar_text` ranks its title and text."""
         snap = self._current()
         try:
-            searcher = snap.searcher
-            docnum = searcher.document_number(id=doc_id)
+            docnum = snap.searcher.document_number(id=doc_id)
             if docnum is None:
                 return SearchResult(query="", total=0, page=1, per_page=limit, took_ms=0.0)
-            stored = searcher.stored_fields(docnum)
+            stored = snap.searcher.stored_fields(docnum)
             text = f"{stored.get('title') or ''}\n{stored.get('text') or ''}"
-            keys = searcher.key_terms_from_text("content", text, numterms=int(self._opt("similar_terms", 20)))
-            query = Q.Or([Q.Term("content", term, boost=weight) for term, weight in keys])
-            allowed = self._allowed(snap.table, request)
-            allow = set(snap.table.live if allowed is None else allowed)
-            allow.discard(docnum)
-            ordered, scores, _ = self._ranked(searcher, BuiltQuery(query), allow, limit, started)
-            pattern = self.highlighter.matcher([t for t, _w in keys[:8]])
-            hits = [self._hit(searcher, n, scores.get(n), pattern) for n in ordered[:limit]]
-            return SearchResult(
-                query="",
-                total=len(hits),
-                page=1,
-                per_page=limit,
-                took_ms=round((time.perf_counter() - started) * 1000, 2),
-                hits=hits,
-                terms=[t for t, _w in keys],
-            )
+            return run_similar(self, snap, text, limit, request_filters, exclude=docnum)
+        finally:
+            self._release(snap)
+
+    def similar_text(
+        self, text: str, limit: int = 10, request_filters: SearchRequest | None = None
+    ) -> SearchResult:
+        """Documents like a pasted text of any length (query by document, `index.similar`)."""
+        snap = self._current()
+        try:
+            return run_similar(self, snap, text, limit, request_filters)
         finally:
             self._release(snap)
 

@@ -10,18 +10,25 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from whoosh import query as Q
+from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.reading import IndexReader
 from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
 
 from index.analysis import cut, load_word_list
 from index.normalize import fold, is_cjk
-from index.results import Hit, QueryError, SearchResult
+from index.results import Hit, QueryError, SearchRequest, SearchResult
 from ingest.settings import Settings
+
+if TYPE_CHECKING:
+    from index.search import SearchEngine, _Snapshot
 
 # A word worth comparing has a letter or an ideograph; pure numbers (years, amounts, 第3号) say nothing
 # about the matter of a letter.
@@ -78,13 +85,13 @@ class SimilarQuery:
 class SimilarOptions:
     """The ranking knobs, chosen by `bench/similar_eval.py` on the shared corpus."""
 
-    terms: int = 30  # key terms kept
+    terms: int = 10  # key terms kept
     min_words: int = 3  # fewer distinctive words than this → NotEnoughWords
     max_df: float = 0.5  # words in more than this share of the documents are not distinctive here
-    tf_power: float = 0.5  # weight of a word = tf**tf_power × idf (tf dampened: a word said twice ≠ 2×)
-    boost_power: float = 1.0  # boost of a term = (weight / top weight) ** boost_power; 0 → all equal
+    tf_power: float = 1.0  # weight of a word = tf**tf_power × idf
+    boost_power: float = 2.0  # boost of a term = (weight / top weight) ** boost_power; 0 → all equal
     title_boost: float = 0.0  # also match key terms in titles with this boost (0: content only)
-    bm25_b: float = 0.75
+    bm25_b: float = 0.5
     bm25_k1: float = 1.2
 
     @classmethod
@@ -166,3 +173,67 @@ class SimilarQueryBuilder:
         """The key terms that occur in a document's text, heaviest first (shown next to each hit)."""
         folded = fold(document_text or "", self.t2s)
         return [word for word in similar.words if word in folded]
+
+
+def run_similar(
+    engine: SearchEngine,
+    snap: _Snapshot,
+    text: str,
+    limit: int,
+    request: SearchRequest | None,
+    exclude: int | None = None,
+) -> SimilarResult:
+    """The engine's query-by-text path on one snapshot: rank, count, facet and highlight like a search.
+
+    `total` and the facets cover every document sharing at least one key term (within the filters);
+    `exclude` (the document asked about) is never returned.
+    """
+    started = time.perf_counter()
+    request = request or SearchRequest()
+    if not 1 <= limit <= engine.max_per_page:
+        raise QueryError("limit", f"limit must be between 1 and {engine.max_per_page}")
+    builder: SimilarQueryBuilder = engine.similar_builder
+    reader = snap.searcher.reader()
+    similar = builder.build(text, reader)
+    allowed = engine._allowed(snap.table, request)
+    matched: list[int] = []
+    if similar.terms:
+        matched = [
+            n
+            for n in snap.searcher.docs_for_query(similar.query)
+            if n != exclude and (allowed is None or n in allowed)
+        ]
+    ordered: list[int] = []
+    scores: dict[int, float | None] = {}
+    if matched:
+        # Its own BM25F parameters (measured for long queries), over the same reader.
+        searcher = Searcher(reader, weighting=builder.weighting(), closereader=False)
+        collector = searcher.collector(
+            limit=limit,
+            filter=set(allowed) if allowed is not None else None,
+            mask={exclude} if exclude is not None else None,
+        )
+        timed = TimeLimitCollector(collector, max(0.05, engine.time_limit_s), use_alarm=False)
+        try:
+            searcher.search_with_collector(similar.query, timed)
+        except TimeLimit:
+            pass  # keep the best found so far
+        for hit in timed.results():
+            ordered.append(hit.docnum)
+            scores[hit.docnum] = round(hit.score, 4)
+    pattern = engine.highlighter.matcher(similar.words) if request.highlight else None
+    hits: list[Hit] = []
+    for docnum in ordered:
+        hit = engine._hit(snap.searcher, docnum, scores.get(docnum), pattern)
+        stored_text = snap.searcher.stored_fields(docnum).get("text") or ""
+        hits.append(SimilarHit(**hit.__dict__, shared_terms=builder.shared_terms(similar, stored_text)))
+    return SimilarResult(
+        query="",
+        total=len(matched),
+        page=1,
+        per_page=limit,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        hits=hits,
+        facets=snap.table.count(matched, engine.facet_limit),
+        terms=similar.words,
+    )
