@@ -24,8 +24,11 @@ def settings(tmp_path: Path):
 @pytest.fixture
 def app(settings):
     from webapp import create_app
+    from webapp.resources import close_app
 
-    return create_app(settings, {"TESTING": True})
+    application = create_app(settings, {"TESTING": True})
+    yield application
+    close_app(application)
 
 
 @pytest.fixture
@@ -47,11 +50,35 @@ def web_library(tmp_path_factory: pytest.TempPathFactory):
 def library_app(web_library):
     from tests.web_library import make_settings
     from webapp import create_app
+    from webapp.resources import close_app
 
-    return create_app(make_settings(web_library.index_dir, rate_limit_per_minute=0), {"TESTING": True})
+    application = create_app(make_settings(web_library.index_dir, rate_limit_per_minute=0), {"TESTING": True})
+    yield application
+    close_app(application)
 
 
 @pytest.fixture
 def library_client(library_app) -> Iterator:
     with library_app.test_client() as test_client:
         yield test_client
+
+
+@pytest.fixture
+def make_app(tmp_path: Path):
+    """A factory: `make_app(admin_token="…", cors_origins=[…])` → an app on a fresh index, closed after."""
+    from tests.web_library import make_settings
+    from webapp import create_app
+    from webapp.resources import close_app
+
+    made = []
+
+    def factory(index_dir: Path | None = None, **web: object):
+        application = create_app(
+            make_settings(index_dir or tmp_path / f"index-{len(made)}", **web), {"TESTING": True}
+        )
+        made.append(application)
+        return application
+
+    yield factory
+    for application in made:
+        close_app(application)

@@ -56,6 +56,13 @@ def close_store(_exc: BaseException | None = None) -> None:
         store.close()
 
 
+def close_app(app: Flask) -> None:
+    """Release the app's engine (open index files); for tests and orderly shutdown."""
+    engine = app.extensions.get("gongwen", {}).pop("engine", None)
+    if engine is not None:
+        engine.close()
+
+
 def init_app(app: Flask) -> None:
     app.extensions["gongwen"] = {}
     app.teardown_appcontext(close_store)

@@ -41,15 +41,15 @@ def clean_filename(raw: str | None) -> str:
 
 def ingest_uploaded_file(file: FileStorage) -> UploadOutcome:
     """Check and ingest one uploaded file; raises `UploadRefused` for what is not a PDF."""
-    # Imported here: the ingest pipeline (pdfminer, OCR) is only needed by the few requests that upload.
-    from webapp.intake import ingest_upload
-
     name = clean_filename(file.filename)
     if not name.lower().endswith(".pdf"):
         raise UploadRefused(415, "unsupported_media_type", f"{name}: only PDF files (.pdf) are accepted")
     head = file.stream.read(MAGIC_WINDOW)
     if PDF_MAGIC not in head:
         raise UploadRefused(415, "unsupported_media_type", f"{name}: not a PDF (no %PDF header)")
+    # Imported here: the ingest pipeline (pdfminer, OCR) is only needed by the few requests that upload.
+    from webapp.intake import ingest_upload
+
     upload_dir = Path(current_app.config["INDEX_DIR"]) / "uploads"
     upload_dir.mkdir(exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=upload_dir, prefix=".upload-", suffix=".pdf")
