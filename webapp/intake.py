@@ -17,13 +17,19 @@ from pathlib import Path
 from tqdm import tqdm
 
 from index.writer import DocumentIndex
+from ingest.jsonl import is_jsonl, read_jsonl
 from ingest.pipeline import sha256_file
+from ingest.record import DocumentRecord
 from ingest.runner import FileOutcome, run_files
 from ingest.settings import Settings
 from ingest.store import RecordStore
 
 INGESTIBLE_SUFFIXES = (".pdf",)
 UPLOAD_SOURCE_PREFIX = "upload:"
+# Source key of a record imported from JSON Lines: "jsonl:<file>:<line>".
+JSONL_SOURCE_PREFIX = "jsonl:"
+# Record fields that say where a record came from, not what it holds (ignored when deciding "unchanged").
+_PROVENANCE_FIELDS = ("source_path", "size")
 
 
 @dataclass
@@ -151,7 +157,9 @@ def ingest_paths(
         batch = _IndexBatch(store, index, int(settings["index"]["batch_size"]))
         jobs: list[tuple[Path, str]] = []
         previous_ids: dict[Path, str | None] = {}
-        for path in files:
+        for path in [f for f in files if is_jsonl(f)]:
+            _import_jsonl(store, batch, path, settings, summary)
+        for path in [f for f in files if not is_jsonl(f)]:
             status, doc_id = _classify(store, path)
             if status == "unchanged":
                 summary.unchanged += 1
@@ -239,10 +247,55 @@ def _store_outcome(
         _forget_if_orphan(store, batch, replaced)
 
 
+def _import_jsonl(
+    store: RecordStore, batch: _IndexBatch, path: Path, settings: Settings, summary: IngestSummary
+) -> None:
+    """Store every record of a JSON Lines file (ids as `ingest.jsonl` says); a bad line fails alone."""
+    for line in read_jsonl(path, settings):
+        if line.record is None:
+            reason = line.error or "unusable line"
+            summary.failed.append((line.where, reason))
+            store.record_failure(line.where, reason)
+            continue
+        record = line.record
+        existing = store.get(record.id)
+        key = f"{JSONL_SOURCE_PREFIX}{line.where}"
+        if existing is not None and _same_content(existing, record):
+            replaced = store.set_source(key, record.id, record.size, 0)
+            store.clear_failure(line.where)
+            summary.unchanged += 1
+        else:
+            store.put(record)
+            replaced = store.set_source(key, record.id, record.size, 0)
+            batch.add(record.id)
+            if existing is None and replaced is None:
+                summary.added += 1
+            else:
+                summary.updated += 1
+        if replaced is not None:
+            _forget_if_orphan(store, batch, replaced)
+
+
+def _same_content(a: DocumentRecord, b: DocumentRecord) -> bool:
+    first, second = a.to_dict(), b.to_dict()
+    for name in _PROVENANCE_FIELDS:
+        first.pop(name, None)
+        second.pop(name, None)
+    return first == second
+
+
+def _source_exists(key: str) -> bool:
+    if key.startswith(UPLOAD_SOURCE_PREFIX):
+        return True
+    if key.startswith(JSONL_SOURCE_PREFIX):
+        return Path(key[len(JSONL_SOURCE_PREFIX) :].rsplit(":", 1)[0]).exists()
+    return Path(key).exists()
+
+
 def _prune(store: RecordStore, batch: _IndexBatch) -> int:
     removed = 0
     for entry in store.sources():
-        if entry.path.startswith(UPLOAD_SOURCE_PREFIX) or Path(entry.path).exists():
+        if _source_exists(entry.path):
             continue
         store.remove_source(entry.path)
         if not store.is_referenced(entry.id):
