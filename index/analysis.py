@@ -39,7 +39,9 @@ def jieba_tokenizer(userdict: str | None) -> Any:
             instance = jieba.Tokenizer()
             instance.initialize()
             if userdict and Path(userdict).is_file():
-                instance.load_userdict(userdict)
+                # jieba opens a path itself and never closes it (a ResourceWarning); hand it a file.
+                with open(userdict, "rb") as handle:
+                    instance.load_userdict(handle)
             _jieba_instances[key] = instance
     return instance
 

@@ -1,9 +1,8 @@
 """Write locks on the index: one writer at a time across processes, and no lock outlives its process.
 
-Whoosh 3's `WRITELOCK` is an `fcntl.flock` on a file that is never deleted: the kernel releases the lock
-when its holder dies, so a lock file nobody holds is stale and can go. We also hold our own flock around
-updates and rebuilds (with the holder's pid inside, for the error message) and clear a dead writer's
-temporary files.
+Whoosh 3's `MAIN_WRITELOCK` is an `fcntl.flock` on a file that is never deleted: the kernel releases the
+lock when its holder dies, so only a dead writer's temporary files need clearing. We also hold our own
+flock around updates and rebuilds (with the holder's pid inside, for the error message).
 """
 
 from __future__ import annotations
@@ -62,29 +61,35 @@ def writer_lock(path: Path, timeout_s: float) -> Iterator[None]:
 
 
 def clear_stale_whoosh_lock(index_folder: Path) -> bool:
-    """Remove a `WRITELOCK` (and temp folders) left by a dead writer; True if one was cleared.
+    """Clear what a dead Whoosh writer left behind (its temporary posting pool); True if anything was.
 
-    Call it while holding `writer_lock`, so no writer of ours can be starting at the same moment. A lock
-    held by a live process (ours or a foreign Whoosh writer) is left alone.
+    Whoosh's lock file (`MAIN_WRITELOCK`) is an flock, released by the kernel when its holder dies, so
+    the file itself is never stale and stays: deleting it could let two writers lock two different
+    files. We take that flock ourselves while clearing, so no Whoosh writer can start meanwhile; a lock
+    held by a live process (ours or a foreign Whoosh writer) is left alone. Call it while holding
+    `writer_lock`.
     """
-    lock_file = index_folder / "WRITELOCK"
-    if not lock_file.exists():
+    # Whoosh names the lock after the index (`MAIN_WRITELOCK`); plain `WRITELOCK` is the old name.
+    lock_files = sorted(index_folder.glob("*WRITELOCK"))
+    if not lock_files:
         return False
-    fd = os.open(lock_file, os.O_RDWR)
+    held: list[int] = []
     try:
-        if not _try_flock(fd):
-            return False
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        for lock_file in lock_files:
+            fd = os.open(lock_file, os.O_RDWR)
+            held.append(fd)
+            if not _try_flock(fd):
+                return False
+        leftovers = list(index_folder.glob("*.tmp"))
+        for leftover in leftovers:
+            # A dead writer's posting pool; never part of a committed generation.
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
     finally:
-        os.close(fd)
-    lock_file.unlink(missing_ok=True)
-    leftovers = list(index_folder.glob("*.tmp"))
-    for leftover in leftovers:
-        # A dead writer's posting pool; never part of a committed generation.
-        if leftover.is_dir():
-            shutil.rmtree(leftover, ignore_errors=True)
-        else:
-            leftover.unlink(missing_ok=True)
+        for fd in held:
+            os.close(fd)  # closing releases the flock
     if leftovers:
-        log.warning("cleared the write lock and temporary files of a dead writer in %s", index_folder)
-    return True
+        log.warning("cleared the temporary files of a dead index writer in %s", index_folder)
+    return bool(leftovers)

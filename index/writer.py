@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.index import FileIndex
+from whoosh.index import FileIndex, LockError
 from whoosh.writing import SegmentWriter
 
-from index.locking import clear_stale_whoosh_lock, writer_lock
+from index.locking import IndexLockedError, clear_stale_whoosh_lock, writer_lock
 from index.schema import build_schema, index_fields
 from ingest.settings import Settings
 from ingest.store import RecordStore
@@ -100,7 +100,14 @@ class DocumentIndex:
         with writer_lock(self.index_dir / LOCK_NAME, self.lock_timeout_s):
             ix = self._index()
             clear_stale_whoosh_lock(self.folder.resolve())
-            writer = ix.writer(timeout=self.lock_timeout_s, limitmb=self.writer_memory_mb)
+            try:
+                writer = ix.writer(timeout=self.lock_timeout_s, limitmb=self.writer_memory_mb)
+            except LockError as exc:
+                # Our own lock is free, so the holder is a foreign Whoosh writer still alive.
+                raise IndexLockedError(
+                    f"the index at {self.folder} is being written by another process (a Whoosh writer);"
+                    f" gave up after {self.lock_timeout_s:g} s"
+                ) from exc
             try:
                 yield writer
             except BaseException:

@@ -1,4 +1,4 @@
-"""The `gongwen` command: ingest, serve, search, show, stats, reindex.
+"""The `gongwen` command: ingest, serve, search, similar, show, stats, reindex.
 
 Exit codes: 0 ok, 1 some files failed (or a document was not found), 2 usage error.
 """
@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 some files failed (or a document was not found), 2 usage err
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Sequence
@@ -42,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _common(p)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="PDF files or folders")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="PDF files or folders, or .jsonl files of records (one JSON object per line)")
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
     p.add_argument("--prune", action="store_true", help="also remove documents whose files are gone")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -73,6 +75,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sort", choices=["relevance", "date"], default="relevance")
     p.add_argument("--limit", type=int, default=10, metavar="N", help="how many results (default 10)")
     p.add_argument("--json", action="store_true", help="print exactly the JSON /api/search returns")
+
+    p = commands.add_parser(
+        "similar",
+        help="find past documents like a text or PDF",
+        description=(
+            "Find the documents most like a new proposal: FILE is a PDF (read, not stored) or a text file; "
+            "'-' reads the text from standard input. Prints what POST /api/similar returns."
+        ),
+    )
+    _common(p)
+    p.add_argument("file", metavar="FILE|-", help="a PDF, a UTF-8 text file, or - for standard input")
+    p.add_argument("--limit", type=int, default=10, metavar="N", help="how many results (default 10)")
+    p.add_argument("--issuer", help="only documents from this issuing office")
+    p.add_argument("--year", help="only this year, or a range such as 2020..2023")
+    p.add_argument("--category", help="reply category: A, A1, B, C …")
+    p.add_argument("--json", action="store_true", help="print exactly the JSON /api/similar returns")
 
     p = commands.add_parser(
         "show", help="show one document", description="Show a document's metadata and text."
@@ -123,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ingest": cmd_ingest,
         "serve": cmd_serve,
         "search": cmd_search,
+        "similar": cmd_similar,
         "show": cmd_show,
         "stats": cmd_stats,
         "reindex": cmd_reindex,
@@ -131,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from index.locking import IndexLockedError
     from webapp.intake import PathError, ingest_paths
 
     try:
@@ -140,6 +160,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     except PathError as exc:
         print(f"gongwen ingest: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except IndexLockedError as exc:
+        # Whatever was read is already in the store; the next run indexes it.
+        print(f"gongwen ingest: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     for path, reason in summary.failed:
         print(f"failed: {path}: {reason}", file=sys.stderr)
     print(summary.line())
@@ -197,6 +221,52 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         snippet = _strip_marks(hit.get("snippet") or "")
         if snippet:
             print(f"     {snippet}")
+    return EXIT_OK
+
+
+def _api_post_similar(settings: Settings, args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
+    """POST the text (JSON) or the PDF (multipart) to the real /api/similar view."""
+    from webapp import create_app
+
+    filters = {"issuer": args.issuer, "year": args.year, "category": args.category}
+    filters = {k: v for k, v in filters.items() if v}
+    app = create_app(settings)
+    with app.test_client() as client:
+        if args.file == "-":
+            body = {"text": sys.stdin.read(), "limit": args.limit, **filters}
+            response = client.post("/api/similar", json=body, headers=_auth_headers(settings))
+        else:
+            path = Path(args.file)
+            data = path.read_bytes()
+            if data[:1024].find(b"%PDF-") >= 0:
+                form = {"file": (io.BytesIO(data), path.name), "limit": str(args.limit), **filters}
+                response = client.post("/api/similar", data=form, headers=_auth_headers(settings),
+                                       content_type="multipart/form-data")
+            else:
+                body = {"text": data.decode("utf-8-sig"), "limit": args.limit, **filters}
+                response = client.post("/api/similar", json=body, headers=_auth_headers(settings))
+        return response.status_code, response.get_json()
+
+
+def cmd_similar(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        status, payload = _api_post_similar(settings, args)
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"gongwen similar: cannot read {args.file}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if status != 200:
+        print(f"gongwen similar: {payload['error']['message']}", file=sys.stderr)
+        return EXIT_USAGE if status == 400 else EXIT_FAILED
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"关键词：{'、'.join(payload['terms'])}  ({payload['took_ms']:.0f} ms)")
+    for n, hit in enumerate(payload["results"], start=1):
+        parts = [hit.get("doc_number"), hit.get("issuer"), hit.get("date"), hit.get("category")]
+        print(f"{n:>3}. {hit.get('title') or hit['filename']}")
+        print(f"     {' | '.join(p for p in parts if p)}  id={hit['id'][:16]}")
+        if hit.get("shared_terms"):
+            print(f"     共同关键词：{'、'.join(hit['shared_terms'])}")
     return EXIT_OK
 
 
