@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, render_template, request, send_from_di
 
 from index.results import QueryError, SearchRequest, SearchResult
 from webapp.resources import get_engine
-from webapp.views.search import parse_search_args, run_search
+from webapp.views.search import parse_search_args
 
 bp = Blueprint("widget", __name__)
 
@@ -23,14 +23,18 @@ def widget_js() -> Any:
 
 @bp.get("/embed")
 def embed() -> Any:
-    """A minimal server-rendered search for an iframe: box, results, pages; filters kept from the URL."""
+    """A minimal server-rendered search for an iframe: box, results, pages; filters kept from the URL.
+
+    Without a query it lists the newest documents matching the filters, a ready-made "latest" box.
+    """
     result: SearchResult | None = None
     error: QueryError | None = None
+    search: SearchRequest | None = None
     try:
         search = parse_search_args()
-        result = run_search() if (search.q or request.args.get("all")) else None
+        result = get_engine().search(search)
     except QueryError as exc:
-        search, error = None, exc
+        error = exc
     pages = max(1, math.ceil(result.total / search.per_page)) if result is not None and search else 1
     body = render_template(
         "embed.html", search=search, result=result, error=error, pages=pages, q=request.args.get("q", "")
