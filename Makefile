@@ -8,9 +8,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# Debian packages: OCR and PDF rendering for the product; the browser and qpdf only for the tests.
+# Debian packages: OCR and PDF rendering for the product; the browser, qpdf and wrk (load generator of
+# the benchmarks) only for the tests.
 APT_RUN := python3 python3-venv tesseract-ocr tesseract-ocr-chi-sim poppler-utils fonts-noto-cjk
-APT_TEST := $(APT_RUN) chromium qpdf
+APT_TEST := $(APT_RUN) chromium qpdf wrk
 
 .PHONY: install install-test apt-run apt-test run test lint samples bench-small clean-venv
 
@@ -74,3 +75,13 @@ bench-small: install-test
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Benchmarks (see BENCHMARKS.md). bench-small: a few hundred documents, under 2 minutes each script;
+# bench: 400 PDFs for ingest and 20k documents for queries (corpora built once under /work/benchdata).
+bench-small: install-test
+	$(BIN)/python bench/ingest_bench.py --small
+	$(BIN)/python bench/query_bench.py --small
+
+bench: install-test
+	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/query_bench.py --n 20000

@@ -17,7 +17,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 BENCHDATA = Path(os.environ.get("GONGWEN_BENCHDATA", "/work/benchdata"))
-OUT_DIR = REPO / "bench" / "out"
+OUT_DIR = Path(os.environ.get("GONGWEN_BENCH_OUT", REPO / "bench" / "out"))
 PYTHON = sys.executable
 
 

@@ -5,7 +5,7 @@ same run, so the ratios hold on a noisy shared machine. A cProfile of the pipeli
 fork) splits the time into extract, clean, metadata, store and index write (jieba and bigrams).
 
     .venv/bin/python bench/ingest_bench.py            # 400 PDFs (~880 pages)
-    .venv/bin/python bench/ingest_bench.py --small    # 40 PDFs, well under a minute
+    .venv/bin/python bench/ingest_bench.py --small    # 30 PDFs, about a minute
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ if str(REPO) not in sys.path:
 
 from bench.common import (  # noqa: E402
     BENCHDATA,
+    PYTHON,
     gongwen_cmd,
     gongwen_env,
     machine,
@@ -90,18 +91,31 @@ def bench_pdftotext(files: list[Path], workers: int, pages: int) -> dict[str, An
             "pages_per_s": round(pages / seconds, 1)}
 
 
-def bench_gongwen(folder: Path, workers: int) -> dict[str, Any]:
+# `gongwen ingest` with pdfminer's CJK CMaps loaded in the parent before it forks its per-file workers:
+# measures what preloading in `ingest/runner.py` would gain (each fresh worker otherwise loads them).
+PRELOAD_DRIVER = (
+    "import sys\n"
+    "from pdfminer.cmapdb import CMapDB\n"
+    "CMapDB.get_cmap('UniGB-UCS2-H'); CMapDB.get_unicode_map('Adobe-GB1')\n"
+    "from webapp.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
+def bench_gongwen(folder: Path, workers: int, preload_cmaps: bool = False) -> dict[str, Any]:
     """`gongwen ingest` end to end into an empty index folder: extract, store, index, commit."""
     index_dir = Path(tempfile.mkdtemp(prefix="gongwen-ingest-bench-"))
+    args = ["ingest", "--index", str(index_dir), "--workers", str(workers), "--quiet", str(folder)]
+    cmd = [PYTHON, "-c", PRELOAD_DRIVER, *args] if preload_cmaps else gongwen_cmd(*args)
     try:
-        run = run_measured(gongwen_cmd("ingest", "--index", str(index_dir), "--workers", str(workers),
-                                       "--quiet", str(folder)), env=gongwen_env())
+        run = run_measured(cmd, env=gongwen_env())
         if run["rc"] not in (0, 1):
             raise RuntimeError(f"gongwen ingest failed ({run['rc']}): {run['stderr'][-2000:]}")
         line = run["stdout"].strip().splitlines()[-1]
         pages = int(line.split(";")[1].split()[0])
         failed = int(line.split("failed ")[1].split(";")[0].split(",")[0])
-        return {"tool": "gongwen ingest", "workers": workers, "pages": pages, "failed": failed,
+        tool = "gongwen, CMaps preloaded" if preload_cmaps else "gongwen ingest"
+        return {"tool": tool, "workers": workers, "pages": pages, "failed": failed,
                 "seconds": round(run["wall"], 2), "pages_per_s": round(pages / run["wall"], 1),
                 "peak_rss_mb": round(run["rss_mb"], 1), "summary": line}
     finally:
@@ -164,12 +178,12 @@ def profile_pipeline(files: list[Path]) -> dict[str, Any]:
 
 def print_report(result: dict[str, Any]) -> None:
     print(f"ingest benchmark: {result['files']} PDFs, {result['pages']} pages, machine {result['machine']}")
-    print(f"{'tool':<22}{'workers':>8}{'pages/s':>10}{'seconds':>9}{'peak RSS MiB':>14}")
+    print(f"{'tool':<27}{'workers':>8}{'pages/s':>10}{'seconds':>9}{'peak RSS MiB':>14}")
     for row in result["runs"]:
         rss = f"{row['peak_rss_mb']:.0f}" if "peak_rss_mb" in row else "-"
-        print(f"{row['tool']:<22}{row['workers']:>8}{row['pages_per_s']:>10.1f}{row['seconds']:>9.2f}{rss:>14}")
+        print(f"{row['tool']:<27}{row['workers']:>8}{row['pages_per_s']:>10.1f}{row['seconds']:>9.2f}{rss:>14}")
     for workers, ratio in result["ratio_gongwen_over_pdfminer"].items():
-        print(f"ratio gongwen / pdfminer-only with {workers} worker(s): {ratio:.2f}")
+        print(f"ratio gongwen / pdfminer-only, workers {workers}: {ratio:.2f}")
     profile = result.get("profile")
     if profile:
         print(f"profile (in-process, {profile['files']} files, {profile['pages']} pages, "
@@ -180,16 +194,16 @@ def print_report(result: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true", help="40 PDFs: the whole run in well under 2 minutes")
-    parser.add_argument("--n", type=int, help="number of PDFs (default 400, 40 with --small)")
+    parser.add_argument("--small", action="store_true", help="30 PDFs: the whole run in well under 2 minutes")
+    parser.add_argument("--n", type=int, help="number of PDFs (default 400, 30 with --small)")
     parser.add_argument("--pdfs", help="folder of PDFs to write/read (default /work/benchdata/pdf<N>)")
     parser.add_argument("--workers", type=int, nargs="*", help="worker counts (default: 1 and all cores)")
-    parser.add_argument("--profile-files", type=int, help="files profiled in-process (default 60, 15 small)")
+    parser.add_argument("--profile-files", type=int, help="files profiled in-process (default 60, 10 small)")
     parser.add_argument("--no-profile", action="store_true")
     args = parser.parse_args(argv)
     from bench.corpus import write_pdfs
 
-    n = args.n or (40 if args.small else 400)
+    n = args.n or (30 if args.small else 400)
     folder = Path(args.pdfs) if args.pdfs else BENCHDATA / f"pdf{n}"
     files = write_pdfs(n, folder, workers=min(2, os.cpu_count() or 1))
     cores = len(os.sched_getaffinity(0))
@@ -200,14 +214,16 @@ def main(argv: list[str] | None = None) -> int:
         gongwen = bench_gongwen(folder, workers)
         pdfminer = bench_pdfminer(files, workers)
         poppler = bench_pdftotext(files, workers, pdfminer["pages"])
-        runs += [gongwen, pdfminer, poppler]
+        preloaded = bench_gongwen(folder, workers, preload_cmaps=True)
+        runs += [gongwen, preloaded, pdfminer, poppler]
         ratios[str(workers)] = round(gongwen["pages_per_s"] / pdfminer["pages_per_s"], 3)
+        ratios[f"{workers} (CMaps preloaded)"] = round(preloaded["pages_per_s"] / pdfminer["pages_per_s"], 3)
     result: dict[str, Any] = {
         "benchmark": "ingest", "small": args.small, "machine": machine(), "files": len(files),
-        "pages": runs[1]["pages"], "folder": str(folder), "runs": runs, "ratio_gongwen_over_pdfminer": ratios,
+        "pages": runs[2]["pages"], "folder": str(folder), "runs": runs, "ratio_gongwen_over_pdfminer": ratios,
     }
     if not args.no_profile:
-        count = args.profile_files or (15 if args.small else 60)
+        count = args.profile_files or (10 if args.small else 60)
         result["profile"] = profile_pipeline(files[:count])
     print_report(result)
     print(f"saved {save_result('ingest_small' if args.small else 'ingest', result)}")
