@@ -17,8 +17,7 @@ from pathlib import Path
 from whoosh import query as Q
 from whoosh.analysis import IDTokenizer
 from whoosh.fields import ID, TEXT, Schema
-from whoosh.qparser import PhrasePlugin, PlusMinusPlugin, QueryParser
-from whoosh.qparser.syntax import attach
+from whoosh.qparser import PlusMinusPlugin, QueryParser
 from whoosh.reading import IndexReader
 
 from index.analysis import bigram_units, cut, load_word_list
@@ -28,18 +27,17 @@ from ingest.settings import Settings
 
 _WORDLIKE = re.compile(r"[^\W_]")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "「": '"', "」": '"', "『": '"', "』": '"', "＂": '"'})
+_OPERATORS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|(?:^|\s)[+-]|[()]|\w:")
 _YEAR = re.compile(r"^\s*(\d{4})\s*(?:(?:\.\.|-|~|至)\s*(\d{4}))?\s*$")
 # Fields a user may name in a query, and what they search.
 PARSE_FIELDS = ("text", "title", "issuer", "doc_number", "year", "category", "doc_type")
 
 
-class _RawPhrasePlugin(PhrasePlugin):
-    """Keeps a quoted string whole (as a one-word `Phrase`), so the rewrite knows it was quoted."""
+class QuotedText(Q.Phrase):
+    """A quoted string kept whole until the rewrite (a one-word `Phrase` would normalize to a `Term`)."""
 
-    class PhraseNode(PhrasePlugin.PhraseNode):
-        def query(self, parser):  # noqa: ANN001, ANN201 - Whoosh's node interface
-            fieldname = self.fieldname or parser.fieldname
-            return attach(Q.Phrase(fieldname, [self.text], boost=self.boost), self)
+    def normalize(self) -> Q.Query:
+        return self
 
 
 def _parse_schema() -> Schema:
@@ -73,6 +71,9 @@ class BuiltQuery:
     highlight: list[str] = field(default_factory=list)  # folded literal strings to mark in snippets
     terms: list[str] = field(default_factory=list)  # the words as the user typed them
     empty: bool = False  # nothing to search for: list documents by date
+    # The words of a plain multi-word query (no operators): when too few documents hold them all, the
+    # engine adds documents holding some of them, ranked after.
+    clauses: list[Q.Query] = field(default_factory=list)
 
 
 class Synonyms:
@@ -130,8 +131,7 @@ class QueryBuilder:
         self.synonyms = Synonyms.load(Path(section["synonyms"]) if section.get("synonyms") else None)
         stop_path = section.get("stopwords")
         self.stopwords = load_word_list(Path(stop_path)) if stop_path else frozenset()
-        self.parser = QueryParser("text", _parse_schema())
-        self.parser.replace_plugin(_RawPhrasePlugin())
+        self.parser = QueryParser("text", _parse_schema(), phraseclass=QuotedText)
         self.parser.add_plugin(PlusMinusPlugin())
         b = self.boosts
         self.groups = {
@@ -155,6 +155,8 @@ class QueryBuilder:
         built.query = self._rewrite(parsed, built, reader).normalize()
         if isinstance(parsed, Q.Every):
             built.empty = True
+        elif isinstance(built.query, Q.And) and not _OPERATORS.search(text):
+            built.clauses = list(built.query.subqueries)
         return built
 
     def _mark_doc_numbers(self, text: str) -> str:
@@ -231,7 +233,8 @@ class QueryBuilder:
             return self._piece(pieces[0] if pieces else word, groups)
         keep = [p for p in pieces if p not in self.stopwords and not (len(p) == 1 and is_cjk(p))]
         if not keep:
-            keep = [p for p in pieces if p not in self.stopwords] or pieces
+            # Only single characters and function words (提出的): the whole run, intact, is what was meant.
+            return self._piece(word, groups)
         built.highlight.extend(keep)
         clauses = [self._piece(p, groups) for p in keep]
         core = Q.And(clauses) if len(clauses) > 1 else clauses[0]

@@ -70,6 +70,10 @@ class SearchResult:
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
     terms: list[str] = field(default_factory=list)  # the words matched, for highlighting elsewhere
+    # Documents holding every word of a plain multi-word query; when fewer than `index.relax_below`,
+    # `total` also counts documents holding only some of the words, which are ranked after them.
+    exact_total: int | None = None
+    timed_out: bool = False  # the query hit `index.query_time_limit_s`; results are partial
 
     def to_dict(self) -> dict[str, Any]:
         return {

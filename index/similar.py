@@ -1,9 +1,9 @@
 """Query by document: the distinctive words of a pasted text (or a stored document) → one weighted OR query.
 
 The text is cut by the index's own jieba tokenizer, each word kept once, stop words and government
-boilerplate (`index/data/stopwords.txt`) removed, and the words ranked by TF-IDF against the index's own
-document frequencies; the top ones become a Whoosh `Or` of `Term`s with boosts, scored by BM25F. No query
-string is ever built, so a 10,000-character text never meets the parser or its length cap.
+boilerplate (`index/data/stopwords.txt`, `boilerplate.txt`) removed, and the words ranked by TF-IDF against
+the index's own document frequencies; the top ones become a Whoosh `Or` of `Term`s with boosts, scored by
+BM25F. No query string is ever built, so a 10,000-character text never meets the parser or its length cap.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ class SimilarOptions:
     """The ranking knobs, chosen by `bench/similar_eval.py` on the shared corpus."""
 
     terms: int = 10  # key terms kept
+    max_chars: int = 200_000  # longer texts are refused (a text this long is not one proposal)
     min_words: int = 3  # fewer distinctive words than this → NotEnoughWords
     max_df: float = 0.5  # words in more than this share of the documents are not distinctive here
     tf_power: float = 1.0  # weight of a word = tf**tf_power × idf
@@ -100,6 +101,7 @@ class SimilarOptions:
         defaults = cls()
         return cls(
             terms=int(section.get("similar_terms", defaults.terms)),
+            max_chars=int(section.get("similar_max_chars", defaults.max_chars)),
             min_words=int(section.get("similar_min_words", defaults.min_words)),
             max_df=float(section.get("similar_max_df", defaults.max_df)),
             tf_power=float(section.get("similar_tf_power", defaults.tf_power)),
@@ -117,8 +119,8 @@ class SimilarQueryBuilder:
         section = settings["index"]
         self.userdict = section.get("userdict")
         self.t2s = bool(section.get("traditional_to_simplified", True))
-        stop_path = section.get("stopwords")
-        self.stopwords = load_word_list(Path(stop_path)) if stop_path else frozenset()
+        lists = [section.get("stopwords"), section.get("similar_stopwords")]
+        self.stopwords = frozenset().union(*(load_word_list(Path(p)) for p in lists if p))
         self.options = options or SimilarOptions.from_settings(settings)
 
     def weighting(self) -> BM25F:
@@ -192,7 +194,10 @@ def run_similar(
     request = request or SearchRequest()
     if not 1 <= limit <= engine.max_per_page:
         raise QueryError("limit", f"limit must be between 1 and {engine.max_per_page}")
+    engine._validate(request)  # a bad filter is named before any work on the text
     builder: SimilarQueryBuilder = engine.similar_builder
+    if len(text or "") > builder.options.max_chars:
+        raise QueryError("text", f"the text is longer than {builder.options.max_chars} characters")
     reader = snap.searcher.reader()
     similar = builder.build(text, reader)
     allowed = engine._allowed(snap.table, request)

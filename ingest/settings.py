@@ -24,6 +24,7 @@ PATH_KEYS = {
     ("index", "userdict"),
     ("index", "synonyms"),
     ("index", "stopwords"),
+    ("index", "similar_stopwords"),
 }
 
 

@@ -49,11 +49,12 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     errors.init_app(app)
     register_template_helpers(app)
 
-    from webapp.views import admin, api, documents, search, widget
+    from webapp.views import admin, api, documents, search, similar, widget
 
     app.register_blueprint(search.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(widget.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(similar.bp)
     return app

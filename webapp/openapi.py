@@ -102,6 +102,40 @@ SEARCH_RESULT = {
     },
 }
 
+SIMILAR_HIT = {
+    "allOf": [
+        {"$ref": "#/components/schemas/Hit"},
+        {"type": "object", "required": ["shared_terms"], "properties": {
+            "shared_terms": {"type": "array", "items": {"type": "string"},
+                             "description": "key terms of the text found in this document"}}},
+    ]
+}
+
+SIMILAR_RESULT = {
+    "allOf": [
+        {"$ref": "#/components/schemas/SearchResult"},
+        {"type": "object", "required": ["terms"], "properties": {
+            "terms": {"type": "array", "items": {"type": "string"},
+                      "description": "the text's key terms, heaviest first"},
+            "text_chars": {"type": "integer", "minimum": 0},
+            "results": {"type": "array", "items": SIMILAR_HIT},
+        }},
+    ]
+}
+
+SIMILAR_REQUEST = {
+    "type": "object",
+    "required": ["text"],
+    "properties": {
+        "text": {"type": "string", "description": "the new proposal's text, any length"},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+        "issuer": {"type": "string"},
+        "year": {"type": ["string", "integer"], "description": "2024 or 2020..2023"},
+        "category": {"type": "string"},
+        "doc_type": {"type": "string"},
+    },
+}
+
 PAGE = {
     "type": "object",
     "required": ["number", "text", "method"],
@@ -310,8 +344,33 @@ def openapi_spec(server_url: str = "") -> dict[str, Any]:
                         *FILTER_PARAMETERS,
                     ],
                     "responses": {
-                        "200": _json("SearchResult", "similar documents, best first"),
+                        "200": _json("SimilarResult", "similar documents, best first"),
                         **_errors(400, 401, 404, 429),
+                    },
+                }
+            },
+            "/api/similar": {
+                "post": {
+                    "operationId": "similarToText",
+                    "summary": "Past documents most like a pasted text or an uploaded PDF (not stored)",
+                    "description": "The text's distinctive words (stop words and boilerplate removed) are "
+                    "weighted by TF-IDF into one OR query; texts of any length up to [index] "
+                    "similar_max_chars work. A text of boilerplate only is a 400 naming `text`.",
+                    "requestBody": {"required": True, "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/SimilarRequest"}},
+                        "multipart/form-data": {"schema": {
+                            "type": "object",
+                            "properties": {
+                                "file": {"type": "string", "contentMediaType": "application/pdf"},
+                                "text": {"type": "string"},
+                                "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+                                **{name: {"type": "string"} for name in FACET_FIELDS},
+                            },
+                        }},
+                    }},
+                    "responses": {
+                        "200": _json("SimilarResult", "similar documents, best first, with the key terms"),
+                        **_errors(400, 401, 413, 415, 422, 429),
                     },
                 }
             },
@@ -368,6 +427,8 @@ def openapi_spec(server_url: str = "") -> dict[str, Any]:
                 "FacetCount": FACET_COUNT,
                 "Facets": FACETS,
                 "SearchResult": SEARCH_RESULT,
+                "SimilarResult": SIMILAR_RESULT,
+                "SimilarRequest": SIMILAR_REQUEST,
                 "Page": PAGE,
                 "Document": DOCUMENT,
                 "Error": ERROR,
