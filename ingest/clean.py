@@ -123,6 +123,17 @@ def _mode(values: list[float], step: float = 1.0) -> float:
     return counts.most_common(1)[0][0] * step
 
 
+def _left_margin(xs: list[float]) -> float:
+    """The leftmost x that many lines share: list-heavy texts have more indented lines than flush ones."""
+    if not xs:
+        return 0.0
+    counts = Counter(round(x / 2.0) for x in xs)
+    top = counts.most_common(1)[0][1]
+    if len(xs) == 1:
+        return xs[0]
+    return min(key for key, count in counts.items() if count >= max(2, 0.2 * top)) * 2.0
+
+
 def _shape(text: str) -> str:
     """A running header/footer keeps its words across pages; only the numbers change."""
     return re.sub(r"\d+", "#", re.sub(r"\s+", "", normalize_text(text)))
@@ -227,7 +238,7 @@ def clean_document(raw_pages: list[RawPage]) -> CleanDocument:
     body_lines = [s.line for s in segs if not s.cells]
     body_size = _mode([ln.size for ln in body_lines], 0.5) or 12.0
     normal = [ln for ln in body_lines if abs(ln.size - body_size) <= 0.15 * body_size]
-    left = _mode([ln.x0 for ln in normal], 2.0) if normal else 0.0
+    left = _left_margin([ln.x0 for ln in normal])
     wide = sorted(ln.x1 for ln in normal)
     right = wide[int(len(wide) * 0.9)] if wide else 0.0
     if raw_pages:
@@ -275,13 +286,16 @@ def _centred(line: Line, width: float, size: float) -> bool:
     return abs((line.x0 + line.x1) / 2 - width / 2) <= 1.5 * size
 
 
-def _labelled(first: Line, b: Line, para_text: str, cur_text: str) -> bool:
+def _labelled(first: Line, a: Line, b: Line, width: float, para_text: str, cur_text: str) -> bool:
     """抄送：A，B，\nC。 — a labelled list runs on to its full stop, under its label or hanging after it."""
     label = LABEL.match(para_text)
     if not label or _last_char(para_text) in "。" or HEADING.match(cur_text):
         return False
     hanging = first.x0 + len(label.group()) * first.size
-    return min(abs(b.x0 - hanging), abs(b.x0 - first.x0)) <= 0.6 * first.size
+    if min(abs(b.x0 - hanging), abs(b.x0 - first.x0)) > 0.6 * first.size:
+        return False
+    # Only a line filled to the block's right edge wraps (版记 margins mirror its left inset).
+    return a.x1 >= width - first.x0 - 1.5 * first.size
 
 
 def _continues(
@@ -309,7 +323,7 @@ def _continues(
     if big and same_page:
         # Titles over two or three centred lines are one paragraph.
         return _centred(a, prev.page_width, a.size) and _centred(b, cur.page_width, b.size)
-    if first is not None and _labelled(first, b, para_text, cur.text):
+    if first is not None and _labelled(first, a, b, cur.page_width, para_text, cur.text):
         return True
     if LABEL.match(para_text) and _last_char(para_text) == "。" and (
         a.size != body_size or LABEL.match(cur.text)

@@ -32,6 +32,12 @@ PROPOSAL = re.compile(
     r"(?:提案|建议|议案)"
 )
 PROPOSAL_WORD = re.compile(r"提案|建议|议案")
+# A title answering a proposal names it by number, quotes it, or calls itself its answer:
+# 第059号提案 / 《关于…的建议》 / 所提建议的答复.
+REPLY_TITLE = re.compile(
+    r"第\s*\d+\s*号\s*(?:提案|建议|议案)|(?:提案|建议|议案)\s*》|(?:提案|建议|议案)的?(?:答复|复函)"
+)
+LIST_ITEM = re.compile(r"^\d{1,2}\s*[.．、]")
 # The opening sentence of a reply names the proposal: 您提出的第013号建议 / 的建议（第103号）.
 OPENING_NUMBER = re.compile(r"第\s*(?P<number>\d{1,5})\s*号")
 FORM_NUMBER = re.compile(r"(?:提案|建议|议案)编号\s*第?\s*(?P<number>\d{1,5})\s*号?")
@@ -268,6 +274,7 @@ def _is_signature_line(para: Paragraph, doc: CleanDocument) -> bool:
     return (
         _is_right_block(para, doc)
         and not HEADING.match(text)
+        and not LIST_ITEM.match(text)
         and not text.endswith(SENTENCE_END)
         and not ATTACHMENT_NOTE.match(text)
     )
@@ -343,7 +350,7 @@ def _read_proposal(meta: DocumentMetadata, head: _Header, opening: Paragraph | N
         meta.proposal_number = match["number"]
         session = SESSION.search(match["session"] or "")
         meta.session = session["session"] if session else None
-    is_reply = bool(PROPOSAL_WORD.search(head.title))
+    is_reply = bool(REPLY_TITLE.search(head.title))
     if opening is not None and is_reply and PROPOSAL_WORD.search(opening.text):
         if meta.proposal_number is None:
             number = OPENING_NUMBER.search(opening.text)
