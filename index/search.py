@@ -2,7 +2,8 @@
 
 One `SearchEngine` serves every thread of the web server. It keeps one Whoosh searcher and its facet table
 and swaps both for fresh ones when a commit (or a rebuild) lands; requests in flight keep the snapshot they
-started with.
+started with. Requests on one snapshot take turns: Whoosh's posting readers seek and read a shared file
+object, so two threads in one searcher corrupt each other's reads.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import math
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ class _Snapshot:
     generation: int
     users: int = 0
     retired: bool = False
+    reading: threading.RLock = field(default_factory=threading.RLock)
 
 
 class SearchEngine:
@@ -72,6 +74,13 @@ class SearchEngine:
     # --- snapshots ----------------------------------------------------------------------------------
 
     def _current(self) -> _Snapshot:
+        """The snapshot for a new request, held for this thread alone until `_release`."""
+        snap = self._acquire_snapshot()
+        # Counted as a user already, so it is neither refreshed nor closed while this thread waits.
+        snap.reading.acquire()
+        return snap
+
+    def _acquire_snapshot(self) -> _Snapshot:
         """The snapshot for a new request, refreshed if the index changed on disk."""
         link = whoosh_folder(self.index_dir)
         with self._lock:
@@ -105,6 +114,7 @@ class SearchEngine:
             return new
 
     def _release(self, snap: _Snapshot) -> None:
+        snap.reading.release()
         with self._lock:
             self._release_locked(snap, 1)
 

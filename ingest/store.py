@@ -214,6 +214,11 @@ class RecordStore:
     def is_referenced(self, doc_id: str) -> bool:
         return self._conn.execute("SELECT 1 FROM sources WHERE id = ?", (doc_id,)).fetchone() is not None
 
+    def unreferenced_ids(self) -> list[str]:
+        """Documents no source points at any more (replaced or pruned, left by a run that was killed)."""
+        rows = self._conn.execute("SELECT id FROM documents WHERE id NOT IN (SELECT id FROM sources)")
+        return [row[0] for row in rows]
+
     # --- failures ---------------------------------------------------------------------------------
 
     def record_failure(self, path: str, reason: str) -> None:

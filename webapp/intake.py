@@ -136,8 +136,15 @@ class _IndexBatch:
 
     def flush(self) -> None:
         if self.upserts or self.deletes:
-            deletes = [d for d in self.deletes if d not in set(self.upserts)]
+            upserts = set(self.upserts)
+            deletes = [
+                d for d in dict.fromkeys(self.deletes) if d not in upserts and not self.store.is_referenced(d)
+            ]
             self.index.apply(self.store, self.upserts, deletes)
+            # Records go only once the index no longer lists them, so that a search never returns a hit
+            # whose document is already gone; a run killed in between leaves orphans for the next sweep.
+            for doc_id in deletes:
+                self.store.delete(doc_id)
         self.upserts, self.deletes = [], []
         self.last = time.monotonic()
 
@@ -155,6 +162,8 @@ def ingest_paths(
     summary = IngestSummary()
     with open_library(settings) as (store, index):
         batch = _IndexBatch(store, index, int(settings["index"]["batch_size"]))
+        for doc_id in store.unreferenced_ids():
+            batch.delete(doc_id)
         jobs: list[tuple[Path, str]] = []
         previous_ids: dict[Path, str | None] = {}
         for path in [f for f in files if is_jsonl(f)]:
@@ -217,8 +226,7 @@ def _point_source(store: RecordStore, path: Path, doc_id: str) -> str | None:
 
 def _forget_if_orphan(store: RecordStore, batch: _IndexBatch, doc_id: str) -> None:
     if not store.is_referenced(doc_id):
-        store.delete(doc_id)
-        batch.delete(doc_id)
+        batch.delete(doc_id)  # out of the index first, then out of the store (`_IndexBatch.flush`)
 
 
 def _store_outcome(
@@ -299,7 +307,6 @@ def _prune(store: RecordStore, batch: _IndexBatch) -> int:
             continue
         store.remove_source(entry.path)
         if not store.is_referenced(entry.id):
-            store.delete(entry.id)
             batch.delete(entry.id)
             removed += 1
     return removed
