@@ -78,6 +78,11 @@ def test_filters_narrow_and_facets_count(library_client, web_library) -> None:
     assert by_year["total"] >= 1 and all(str(hit["year"]) == year for hit in by_year["results"])
 
 
+def test_a_page_past_the_end_is_empty_not_an_error(library_client, web_library) -> None:
+    body = library_client.get("/api/search", query_string={"per_page": 100, "page": 500}).get_json()
+    assert body["results"] == [] and body["total"] == len(web_library.records) and body["page"] == 500
+
+
 def test_paging_is_consistent(library_client) -> None:
     first = library_client.get("/api/search", query_string={"per_page": 5, "page": 1}).get_json()
     second = library_client.get("/api/search", query_string={"per_page": 5, "page": 2}).get_json()
@@ -94,6 +99,8 @@ def test_paging_is_consistent(library_client) -> None:
         ({"per_page": "1000"}, "per_page"),
         ({"per_page": "-1"}, "per_page"),
         ({"sort": "random"}, "sort"),
+        ({"year": "二〇二四"}, "year"),
+        ({"year": "2020..20"}, "year"),
         ({"q": "税" * 5000}, "q"),
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from index.results import FACET_FIELDS, SORTS
+from webapp.params import MAX_PAGE, YEAR_PATTERN
 
 API_VERSION = "1.0.0"
 
@@ -20,7 +21,7 @@ FILTER_PARAMETERS = [
     _param(
         "issuer", "发文机关: matches any issuer of a joint document", {"type": "string", "maxLength": 200}
     ),
-    _param("year", "year `2024` or range `2020..2023`", {"type": "string", "maxLength": 20}),
+    _param("year", "year `2024` or range `2020..2023`", {"type": "string", "pattern": YEAR_PATTERN}),
     _param(
         "category",
         "reply category: `A` matches A, A1, A2…; `A1` only A1",
@@ -35,7 +36,7 @@ SEARCH_PARAMETERS = [
     ),
     *FILTER_PARAMETERS,
     _param("sort", "relevance (default) or date (newest first)", {"type": "string", "enum": list(SORTS)}),
-    _param("page", "1-based page number", {"type": "integer", "minimum": 1, "maximum": 10000}),
+    _param("page", "1-based page number", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
     _param("per_page", "results per page", {"type": "integer", "minimum": 1, "maximum": 100}),
 ]
 

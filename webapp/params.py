@@ -6,12 +6,16 @@ the same things.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from index.results import FACET_FIELDS, SORTS, QueryError, SearchRequest
 
 FILTER_PARAMS = FACET_FIELDS  # issuer, year, category, doc_type
-MAX_DEPTH = 10_000  # deepest result reachable by paging (page × per_page)
+MAX_PAGE = 10_000
+# A year or an inclusive range of years; the OpenAPI description publishes this same pattern.
+YEAR_PATTERN = r"^(19|20)[0-9]{2}(\.\.(19|20)[0-9]{2})?$"
+_YEAR = re.compile(YEAR_PATTERN)
 
 
 def parse_int(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -32,6 +36,9 @@ def filters_from_args(args: Mapping[str, str]) -> dict[str, str | None]:
     for name in FILTER_PARAMS:
         value = (args.get(name) or "").strip()
         filters[name] = value or None
+    year = filters.get("year")
+    if year is not None and not _YEAR.match(year):
+        raise QueryError("year", f"must be a year like 2024 or a range like 2020..2023, not {year[:40]!r}")
     return filters
 
 
@@ -43,9 +50,8 @@ def search_request_from_args(
     if sort not in SORTS:
         raise QueryError("sort", f"must be one of {', '.join(SORTS)}, not {sort[:40]!r}")
     per_page = parse_int(args, "per_page", default_per_page, 1, max_per_page)
-    page = parse_int(args, "page", 1, 1, MAX_DEPTH)
-    if page * per_page > MAX_DEPTH:
-        raise QueryError("page", f"paging stops at result {MAX_DEPTH}; narrow the search instead")
+    # Past the last result a page is simply empty; the cap only keeps the number sane.
+    page = parse_int(args, "page", 1, 1, MAX_PAGE)
     return SearchRequest(
         q=(args.get("q") or "").strip(),
         sort=sort,
