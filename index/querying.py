@@ -236,29 +236,34 @@ class QueryBuilder:
             # Only single characters and function words (提出的): the whole run, intact, is what was meant.
             return self._piece(word, groups)
         built.highlight.extend(keep)
-        clauses = [self._piece(p, groups) for p in keep]
+        # A run typed up to a number (申办20 for 申办2011) may stop inside it: its last digits are a prefix.
+        open_end = keep[-1] == pieces[-1] and not is_cjk(keep[-1][-1]) and word.endswith(keep[-1])
+        clauses = [self._piece(p, groups, open_end and i == len(keep) - 1) for i, p in enumerate(keep)]
         core = Q.And(clauses) if len(clauses) > 1 else clauses[0]
         return Q.AndMaybe(core, self._phrase_any(word, groups, self.boosts.phrase_bonus))
 
-    def _piece(self, piece: str, groups: tuple[_FieldGroup, ...]) -> Q.Query:
+    def _piece(self, piece: str, groups: tuple[_FieldGroup, ...], open_end: bool = False) -> Q.Query:
         subs: list[Q.Query] = []
         for group in groups:
             subs.append(Q.Term(group.word, piece, boost=group.boost * self.boosts.word))
-            subs.append(self._bigram_query(group.bigram, piece, group.boost))
+            subs.append(self._bigram_query(group.bigram, piece, group.boost, open_end))
         return Q.Or(subs)
 
     def _phrase_any(self, text: str, groups: tuple[_FieldGroup, ...], boost: float) -> Q.Query:
         return Q.Or([self._bigram_query(g.bigram, text, g.boost * boost) for g in groups])
 
-    def _bigram_query(self, fieldname: str, text: str, boost: float = 1.0) -> Q.Query:
-        """Exact substring match of `text` in a bigram field (a phrase of bigrams)."""
+    def _bigram_query(self, fieldname: str, text: str, boost: float = 1.0, open_end: bool = False) -> Q.Query:
+        """Substring match of `text` in a bigram field (a phrase of bigrams).
+
+        With `open_end` (or after other units), a final run of digits/letters may continue in the document.
+        """
         units = [u for u, _s, _e in bigram_units(fold(text, self.t2s), query_tail=True)]
         if not units:
             return Q.NullQuery
         last = units[-1]
         # A final single character may be the first half of a bigram in the document: match it as a prefix.
         tail: Q.Query = Q.Term(fieldname, last)
-        if len(last) == 1 and is_cjk(last):
+        if (len(last) == 1 and is_cjk(last)) or (not is_cjk(last[-1]) and (open_end or len(units) > 1)):
             tail = Q.Prefix(fieldname, last)
         if len(units) == 1:
             tail.boost = boost

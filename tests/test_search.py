@@ -403,3 +403,31 @@ def test_similar_and_suggest(corpus):
     assert "景川市财政局" in suggestions
     assert any(s.startswith("高校") for s in engine.suggest("高校"))
     assert engine.suggest("") == []
+
+
+def test_pdf_to_pipeline_to_store_to_index_to_search(tmp_path):
+    """Real text-layer PDFs through ingest.pipeline, stored, indexed and found (scans need OCR: left out)."""
+    from bench.truth_records import load_truth
+    from ingest.pipeline import read_document
+
+    settings = make_settings(tmp_path / "index")
+    truths = [t for t in load_truth() if t["kind"] == "text"][:6]
+    store = RecordStore(tmp_path / "store")
+    ids = []
+    for truth in truths:
+        record = read_document(CORPUS / truth["file"], settings)
+        store.put(record, original=CORPUS / truth["file"])
+        ids.append(record.id)
+    DocumentIndex(tmp_path / "index", settings).apply(store, ids, [])
+    engine = SearchEngine(tmp_path / "index", settings)
+    assert engine.search(SearchRequest()).total == len(truths)
+    for truth, doc_id in zip(truths, ids, strict=True):
+        sentence = re.findall(r"[\u4e00-\u9fff]{6,}", truth["body"])[2][:6]
+        found = all_ids(engine, q=f'"{sentence}"')
+        assert doc_id in found, sentence
+        if truth["doc_number"]:
+            assert engine.search(SearchRequest(q=truth["doc_number"])).hits[0].id == doc_id
+        hit = engine.search(SearchRequest(q=f'"{truth["title"]}"')).hits[0]
+        assert hit.id == doc_id and "<mark>" in hit.snippet
+    assert facet_dict(engine.search(SearchRequest())) == expected_facets(truths)
+    engine.close()
