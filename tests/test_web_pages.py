@@ -129,3 +129,9 @@ def test_widget_demo_and_embed(library_client, web_library) -> None:
     embed = library_client.get("/embed", query_string={"q": "网络安全"}).get_data(as_text=True)
     assert XSS_TITLE not in embed and "&lt;script&gt;" in embed
     assert 'target="_blank"' in embed
+
+
+def test_an_empty_index_says_how_to_add_documents(client) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert "索引中还没有公文" in html and "gongwen ingest" in html
+    assert client.get("/api/search").get_json()["total"] == 0
