@@ -41,6 +41,7 @@ HOST_PAGE = """<!doctype html>
 <h1>提案办理系统</h1>
 <p class="gw-title" id="host-text">宿主页面自己的文字</p>
 <div id="slot"><script src="{app}/widget.js" data-gongwen-per-page="5"></script></div>
+<div id="filtered"><script src="{app}/widget.js" data-gongwen-filter-issuer="{issuer}"></script></div>
 </body></html>
 """
 
@@ -55,11 +56,11 @@ def chromium_or_skip() -> None:
 @pytest.fixture(scope="module")
 def other_origin() -> Iterator[tuple[http.server.ThreadingHTTPServer, dict]]:
     """A second tiny web server (another origin) whose page embeds the widget."""
-    state: dict = {"app": ""}
+    state: dict = {"app": "", "issuer": ""}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            body = HOST_PAGE.format(app=state["app"]).encode()
+            body = HOST_PAGE.format(app=state["app"], issuer=state["issuer"]).encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -86,6 +87,7 @@ def live(web_library, other_origin) -> Iterator[dict]:
     app = create_app(settings)
     with background_server(app) as base:
         state["app"] = base
+        state["issuer"] = web_library.any_with("issuer").issuer
         yield {"base": base, "host": f"{host_origin}/host.html", "app": app}
     close_app(app)
 
@@ -166,30 +168,38 @@ def test_search_works_without_javascript(browser, live) -> None:
 
 def test_widget_on_another_origin(page, live, web_library) -> None:
     page.goto(live["host"])
-    widget_input = page.locator(".gongwen-widget .gw-input")  # Playwright pierces the open shadow root
+    widget_input = page.locator("#slot .gongwen-widget .gw-input")  # Playwright pierces open shadow roots
     widget_input.wait_for()
     widget_input.fill(QUERY)
-    page.locator(".gongwen-widget .gw-button").click()
-    page.locator(".gongwen-widget .gw-hit").first.wait_for()
-    first_link = page.locator(".gongwen-widget .gw-title").first
+    page.locator("#slot .gw-button").click()
+    page.locator("#slot .gw-hit").first.wait_for()
+    first_link = page.locator("#slot .gw-title").first
     assert first_link.get_attribute("href").startswith(live["base"] + "/documents/")
-    assert page.locator(".gongwen-widget .gw-snippet mark").count() >= 1
+    assert page.locator("#slot .gw-snippet mark").count() >= 1
 
     # No CSS leakage either way: the host's rules do not reach into the widget, nor the widget's out.
     style = "e => [getComputedStyle(e).color, getComputedStyle(e).fontSize]"
     assert first_link.evaluate(style) != ["rgb(255, 0, 0)", "40px"]
     assert page.locator("#host-text").evaluate(style) == ["rgb(255, 0, 0)", "40px"]
-    widget_mark = page.locator(".gongwen-widget .gw-snippet mark").first
+    widget_mark = page.locator("#slot .gw-snippet mark").first
     assert widget_mark.evaluate("e => getComputedStyle(e).backgroundColor") != "rgb(0, 255, 0)"
 
     # The hostile document shows its title as text, runs nothing.
     widget_input.fill("alert")
-    page.locator(".gongwen-widget .gw-button").click()
-    title = page.locator(".gongwen-widget .gw-title").filter(has_text="<script>")
+    page.locator("#slot .gw-button").click()
+    title = page.locator("#slot .gw-title").filter(has_text="<script>")
     title.first.wait_for()
     assert "<script>alert(1)</script>" in title.first.inner_text()
     assert page.locator(".gongwen-widget script").count() == 0
     assert page.locator(".gongwen-widget img").count() == 0
+
+    # The second widget's data-gongwen-filter-issuer keeps its results to that issuer.
+    issuer = web_library.any_with("issuer").issuer
+    page.locator("#filtered .gw-button").click()
+    page.locator("#filtered .gw-hit").first.wait_for()
+    metas = page.locator("#filtered .gw-meta").all_inner_texts()
+    expected = sum(1 for r in web_library.records.values() if issuer in (r.issuers or [r.issuer]))
+    assert len(metas) == min(expected, 5) and all(issuer in meta for meta in metas)
     assert page.problems == []
 
 
