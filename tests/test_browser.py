@@ -219,3 +219,32 @@ def test_screenshots_are_saved() -> None:
         path = SCREENSHOTS / name
         assert path.is_file() and path.stat().st_size > 10_000, name
     assert shutil.which("chromium") or Path(CHROMIUM).exists()
+
+
+def test_widget_with_read_token_on_a_protected_site(browser, web_library, other_origin) -> None:
+    """With `read_token` set the API refuses the widget until its tag carries data-gongwen-token."""
+    server, _state = other_origin
+    host_origin = f"http://localhost:{server.server_address[1]}"
+    token = "widget-read-token-5e1f"
+    settings = make_settings(
+        web_library.index_dir, cors_origins=[host_origin], read_token=token, rate_limit_per_minute=0
+    )
+    app = create_app(settings)
+    try:
+        with background_server(app) as base:
+            page = browser.new_page()
+            tags = (
+                f'<div id="open"><script src="{base}/widget.js"></script></div>'
+                f'<div id="tok"><script src="{base}/widget.js" data-gongwen-token="{token}"></script></div>'
+            )
+            page.goto(host_origin + "/blank")
+            page.set_content(f"<!doctype html><meta charset=utf-8><body>{tags}</body>")
+            page.locator("#open .gw-input").fill(QUERY)
+            page.locator("#open .gw-button").click()
+            page.locator("#open .gw-status").filter(has_text="检索失败").wait_for()
+            page.locator("#tok .gw-input").fill(QUERY)
+            page.locator("#tok .gw-button").click()
+            page.locator("#tok .gw-hit").first.wait_for()
+            page.close()
+    finally:
+        close_app(app)
