@@ -116,7 +116,7 @@ def field_value(record: DocumentRecord, name: str) -> Any:
     if name == "contact":
         return None if value is None else {"name": value.name, "phone": value.phone}
     if name == "attachments":
-        return [a.title for a in value]
+        return [squash(a.title) for a in value]
     return value
 
 
@@ -127,7 +127,8 @@ def truth_value(row: dict[str, Any], name: str) -> Any:
     if name == "cc":
         return sorted(value or [])
     if name == "attachments":
-        return [a["title"] for a in value or []]
+        # Letter-spaced titles (国 务 院 工 作 规 则) lose their layout spaces by rule.
+        return [squash(a["title"]) for a in value or []]
     if name == "issuers":
         return value or []
     return value

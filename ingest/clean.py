@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ingest.extract import Line, RawPage
+from ingest.quality import is_cjk
 
 # Page-number footers/headers: "— 2 —", "－2－", "- 2 -", "第2页 共5页", "第 2 页", "2/5", a bare "2".
 PAGE_NUMBER = re.compile(
@@ -131,7 +132,8 @@ def _left_margin(xs: list[float]) -> float:
     top = counts.most_common(1)[0][1]
     if len(xs) == 1:
         return xs[0]
-    return min(key for key, count in counts.items() if count >= max(2, 0.2 * top)) * 2.0
+    needed = min(top, max(2, 0.2 * top))
+    return min(key for key, count in counts.items() if count >= needed) * 2.0
 
 
 def _shape(text: str) -> str:
@@ -236,7 +238,13 @@ def clean_document(raw_pages: list[RawPage]) -> CleanDocument:
                 segs.append(_Seg(text, line, pi, page.width, "\t" in text))
 
     body_lines = [s.line for s in segs if not s.cells]
-    body_size = _mode([ln.size for ln in body_lines], 0.5) or 12.0
+    # Weighted by Chinese characters: pages of numeric table cells must not outvote the running text.
+    sizes: Counter[float] = Counter()
+    for ln in body_lines:
+        sizes[round(ln.size * 2) / 2] += sum(1 for ch in ln.text if is_cjk(ch))
+    if not any(sizes.values()):
+        sizes = Counter(round(ln.size * 2) / 2 for ln in body_lines)
+    body_size = sizes.most_common(1)[0][0] if sizes else 12.0
     normal = [ln for ln in body_lines if abs(ln.size - body_size) <= 0.15 * body_size]
     left = _left_margin([ln.x0 for ln in normal])
     wide = sorted(ln.x1 for ln in normal)

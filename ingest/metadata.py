@@ -64,6 +64,8 @@ CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "三": 3,
 ARABIC_DATE = re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日")
 CHINESE_DATE = re.compile(r"(?P<y>[〇零○一二三四五六七八九]{4})年(?P<m>[一二三四五六七八九十]{1,3})月"
                           r"(?P<d>[一二三四五六七八九十]{1,3})日")
+# A note printed under the date: （此件公开发布）, （本文有删减）.
+NOTE = re.compile(r"^[（(][^（()）]{2,20}[)）]$")
 ISSUER_SPLIT = re.compile(r"[\s\u3000、，,]+")
 
 
@@ -310,25 +312,44 @@ def _read_tail(doc: CleanDocument, start: int) -> _Tail:
     return _Tail(end, issuers, parse_date(paras[date_index].text), date_index)
 
 
+def _is_imprint(text: str) -> bool:
+    """版记 lines (抄送, 印发) close the document; they belong to no attachment."""
+    return bool(CC.match(text) or ISSUE_LINE.search(text.replace("\t", "")))
+
+
+def _attachment_text(paras: list[Paragraph], j: int) -> tuple[str, int]:
+    parts: list[str] = []
+    while j < len(paras) and not ATTACHMENT_LABEL.match(paras[j].text):
+        if not _is_imprint(paras[j].text):
+            parts.append(paras[j].text)
+        j += 1
+    return "\n".join(parts), j
+
+
 def _attachments(doc: CleanDocument, start: int) -> list[Attachment]:
-    """Attachments printed after the signature: a 附件N label line, its title, then its text."""
+    """Attachments printed after the signature: a 附件N label line, its title, then its text.
+
+    A document that 印发 a plan or rules prints it after the date with only its own title; that is
+    an attachment with no label.
+    """
     paras = doc.paragraphs
     found: list[Attachment] = []
     i = start
+    while i < len(paras) and NOTE.match(paras[i].text):
+        i += 1
+    if i < len(paras) and _is_big(paras[i], doc.body_size) and _centred(paras[i]):
+        title = paras[i].text
+        text, i = _attachment_text(paras, i + 1)
+        found.append(Attachment(label="", title=title, text=text))
     while i < len(paras):
         label = ATTACHMENT_LABEL.match(paras[i].text)
         if not label or paras[i].x0 > doc.left_margin + 2 * paras[i].size:
             i += 1
             continue
         title = paras[i + 1].text if i + 1 < len(paras) else ""
-        j = i + 2
-        text_parts: list[str] = []
-        while j < len(paras) and not ATTACHMENT_LABEL.match(paras[j].text):
-            if not ISSUE_LINE.search(paras[j].text.replace("\t", "")):
-                text_parts.append(paras[j].text)
-            j += 1
-        found.append(Attachment(label=re.sub(r"\s+", "", paras[i].text).rstrip(":：.．"), title=title,
-                                text="\n".join(text_parts)))
+        text, j = _attachment_text(paras, i + 2)
+        printed_label = re.sub(r"\s+", "", paras[i].text).rstrip(":：.．")
+        found.append(Attachment(label=printed_label, title=title, text=text))
         i = j
     return found
 
