@@ -13,7 +13,7 @@ PORT ?= 8000
 APT_RUN := python3 python3-venv tesseract-ocr tesseract-ocr-chi-sim poppler-utils fonts-noto-cjk
 APT_TEST := $(APT_RUN) chromium qpdf wrk
 
-.PHONY: install install-test apt-run apt-test run test lint samples bench-small clean-venv
+.PHONY: install install-test apt-run apt-test run test lint samples bench-small bench clean-venv
 
 install: apt-run $(VENV)/.installed-run
 
@@ -68,10 +68,6 @@ lint: install-test
 # Rewrites samples/*.pdf from samples/specs.toml (reportlab comes with the test extras).
 samples: install-test
 	$(BIN)/python samples/make_samples.py
-
-# Ingest throughput on 40 synthetic PDFs next to pdfminer and pdftotext (about a minute on 2 cores).
-bench-small: install-test
-	$(BIN)/python bench/ingest_bench.py --small
 
 clean-venv:
 	rm -rf $(VENV)
