@@ -106,7 +106,11 @@ def read_document(
         methods.append("ocr")
         confidences.append(result.confidence)
         warnings.extend(result.warnings)
+        if not result.page.lines:  # OCR timed out or failed: the page is still unread
+            unreadable.append(page.number)
 
+    if unreadable and (reason := ocr.ocr_unavailable(settings)):
+        warnings.insert(0, reason)
     cleaned = clean.clean_document(raw_pages)
     fields = metadata.extract_metadata(cleaned, settings)
     ocr_conf = [c for c, m in zip(confidences, methods, strict=True) if m == "ocr" and c is not None]

@@ -1,0 +1,446 @@
+"""Read image-only pages with Tesseract: render one page with pdftoppm, OCR it, return positioned lines.
+
+Lines come back as a `RawPage` in PDF coordinates so the shared cleaner treats OCR and text pages alike.
+Results are cached in the record store's `ocr_cache` (by document, page, dpi, languages and engine
+version), so re-ingest and `gongwen reindex` never OCR a page twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pdfminer.pdfdocument import PDFDocument
+from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfparser import PDFParser
+from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
+from pdfminer.psparser import LIT
+from PIL import Image, ImageOps
+
+from ingest.extract import Line, RawPage
+from ingest.ocr_clean import repair_ocr_line
+from ingest.quality import PageQuality, is_cjk
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
+ENGINE_VERSION = "2"
+INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
+_PUNCT_ONLY = re.compile(r"^[\W_]+$")
+
+
+@dataclass
+class OcrResult:
+    """One page read by Tesseract: its lines, mean word confidence (0-100) and the time it took."""
+
+    page: RawPage
+    confidence: float
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0  # rendering plus OCR; 0 when served from the cache
+    cached: bool = False
+
+
+@dataclass
+class _Word:
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    conf: float
+    line_key: tuple[int, int, int]
+
+
+class OcrTimeoutError(RuntimeError):
+    """Rendering and reading one page took longer than `[ocr] page_timeout_s`."""
+
+
+# --- availability ------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def unavailable_reason(languages: str = "chi_sim") -> str | None:
+    """`None` when Tesseract, poppler and the language packs are installed, else what to install."""
+    missing = [tool for tool in ("tesseract", "pdftoppm") if shutil.which(tool) is None]
+    if "tesseract" in missing:
+        return f"OCR unavailable: the tesseract program is not installed (install it: {INSTALL_HINT})"
+    if missing:
+        return "OCR unavailable: pdftoppm is not installed (install it: apt-get install poppler-utils)"
+    try:
+        listing = subprocess.run(
+            ["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"OCR unavailable: tesseract does not run ({exc}); reinstall it: {INSTALL_HINT}"
+    installed = {line.strip() for line in listing.splitlines()[1:]}
+    absent = [lang for lang in languages.split("+") if lang and lang not in installed]
+    if absent:
+        return (
+            f"OCR unavailable: Tesseract language data {', '.join(absent)} is not installed "
+            f"(install it: {INSTALL_HINT})"
+        )
+    return None
+
+
+def ocr_unavailable(settings: Settings) -> str | None:
+    """Why this configuration cannot OCR (switched off is not a problem: returns None then)."""
+    if not settings["ocr"]["enabled"]:
+        return None
+    return unavailable_reason(str(settings["ocr"]["languages"]))
+
+
+# --- blank pages -------------------------------------------------------------------------------
+
+
+def page_has_images(path: Path, page_number: int) -> bool:
+    """Whether page `page_number` (1-based) draws any image: a scan, as opposed to a blank page."""
+    return page_number in _pages_with_images(str(path), os.stat(path).st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _pages_with_images(path: str, _mtime_ns: int) -> frozenset[int]:
+    # One pass over page resources (no content interpretation), so a 300-page blank PDF costs milliseconds.
+    found: set[int] = set()
+    with open(path, "rb") as handle:
+        document = PDFDocument(PDFParser(handle))
+        for number, page in enumerate(PDFPage.create_pages(document), start=1):
+            if _resources_have_image(page.resources, depth=0) or _has_inline_image(page.contents):
+                found.add(number)
+    return frozenset(found)
+
+
+def _resources_have_image(resources: object, depth: int) -> bool:
+    resources = resolve1(resources)
+    if not isinstance(resources, dict) or depth > 5:
+        return False
+    xobjects = resolve1(resources.get("XObject"))
+    if not isinstance(xobjects, dict):
+        return False
+    for ref in xobjects.values():
+        xobj = resolve1(ref)
+        if not isinstance(xobj, PDFStream):
+            continue
+        subtype = xobj.get("Subtype")
+        if subtype is LIT("Image"):
+            return True
+        if subtype is LIT("Form") and _resources_have_image(xobj.get("Resources"), depth + 1):
+            return True
+    return False
+
+
+def _has_inline_image(contents: list[object]) -> bool:
+    for ref in contents or []:
+        stream = resolve1(ref) if isinstance(ref, PDFObjRef) else ref
+        if isinstance(stream, PDFStream):
+            try:
+                data = stream.get_data()
+            except Exception:  # noqa: BLE001 - an undecodable stream simply has no inline image we can see
+                continue
+            if re.search(rb"\sBI\s.*?\sID\s", data, re.DOTALL):
+                return True
+    return False
+
+
+# --- rendering and Tesseract -------------------------------------------------------------------
+
+
+def render_page(path: Path, page_number: int, dpi: int, workdir: Path, timeout: float) -> Image.Image:
+    """Render one page to a greyscale image with pdftoppm (only that page is rasterised).
+
+    Uncompressed PGM: pdftoppm's PNG encoder took 10-35 s per A4 page at 300 dpi, PGM under a second.
+    """
+    prefix = workdir / "page"
+    command = ["pdftoppm", "-f", str(page_number), "-l", str(page_number), "-r", str(dpi), "-gray",
+               "-singlefile", str(path), str(prefix)]
+    try:
+        subprocess.run(command, capture_output=True, timeout=timeout, check=True)
+    except subprocess.TimeoutExpired as exc:
+        raise OcrTimeoutError("rendering") from exc
+    with Image.open(prefix.with_suffix(".pgm")) as image:
+        return image.convert("L")
+
+
+def run_tesseract(image: Image.Image, languages: str, psm: int, workdir: Path, timeout: float) -> list[_Word]:
+    """Tesseract's words with boxes (pixels of `image`) and confidences, from its TSV output."""
+    source = workdir / "ocr.pgm"
+    image.save(source)
+    # Workers already use every core; Tesseract's own OpenMP threads would only contend with them.
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    command = ["tesseract", str(source), "stdout", "-l", languages, "--psm", str(psm), "tsv"]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=timeout, env=env, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise OcrTimeoutError("tesseract") from exc
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RuntimeError(f"tesseract failed: {detail[-1] if detail else done.returncode}")
+    return parse_tsv(done.stdout.decode("utf-8", "replace"))
+
+
+def parse_tsv(tsv: str) -> list[_Word]:
+    words: list[_Word] = []
+    for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
+        text = (row.get("text") or "").strip()
+        if row.get("level") != "5" or not text:
+            continue
+        words.append(
+            _Word(text, int(row["left"]), int(row["top"]), int(row["width"]), int(row["height"]),
+                  float(row["conf"]), (int(row["block_num"]), int(row["par_num"]), int(row["line_num"])))
+        )
+    return words
+
+
+def detect_rotation(image: Image.Image, workdir: Path, timeout: float) -> int:
+    """Degrees (0, 90, 180, 270) Tesseract's orientation detection says the page is turned by."""
+    source = workdir / "osd.pgm"
+    image.save(source)
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    try:
+        done = subprocess.run(["tesseract", str(source), "stdout", "--psm", "0"], capture_output=True,
+                              timeout=timeout, env=env, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise OcrTimeoutError("orientation") from exc
+    match = re.search(r"Rotate:\s*(\d+)", done.stdout.decode("utf-8", "replace"))
+    return int(match.group(1)) % 360 if match and done.returncode == 0 else 0
+
+
+# --- words to lines ----------------------------------------------------------------------------
+
+
+def words_to_lines(
+    words: list[_Word], image_size: tuple[int, int], page_size: tuple[float, float]
+) -> list[Line]:
+    """Group words into Tesseract's lines and convert boxes to PDF points (y grows upwards)."""
+    sx = page_size[0] / image_size[0]
+    sy = page_size[1] / image_size[1]
+    grouped: dict[tuple[int, int, int], list[_Word]] = {}
+    for word in words:
+        grouped.setdefault(word.line_key, []).append(word)
+    lines: list[Line] = []
+    for group in grouped.values():
+        typical = _glyph_height(group)
+        # Scanner dust reads as tiny stray quotes and commas; real marks are a fifth of a character or more.
+        kept = [w for w in group if not _is_speck(w, typical)]
+        if not kept:
+            continue
+        text = repair_ocr_line(" ".join(w.text for w in kept))
+        left = min(w.left for w in kept) * sx
+        right = max(w.left + w.width for w in kept) * sx
+        top = page_size[1] - min(w.top for w in kept) * sy
+        bottom = page_size[1] - max(w.top + w.height for w in kept) * sy
+        lines.append(Line(text, left, bottom, right, top, _glyph_height(kept) * sy))
+    lines.sort(key=lambda ln: (-round(ln.y1 / 2), ln.x0))
+    return lines
+
+
+def _is_speck(word: _Word, glyph_height: float) -> bool:
+    return bool(_PUNCT_ONLY.match(word.text)) and max(word.width, word.height) < 0.2 * glyph_height
+
+
+def _glyph_height(words: list[_Word]) -> float:
+    """Median height of the line's Chinese characters (punctuation boxes are a line tall, digits short)."""
+    han = sorted(w.height for w in words if any(is_cjk(ch) for ch in w.text))
+    heights = han or sorted(w.height for w in words)
+    return float(heights[len(heights) // 2])
+
+
+def mean_confidence(words: list[_Word]) -> float:
+    """Mean word confidence weighted by characters, so one-character specks do not dominate."""
+    scored = [(w.conf, len(w.text)) for w in words if w.conf >= 0]
+    total = sum(n for _, n in scored)
+    return round(sum(c * n for c, n in scored) / total, 1) if total else 0.0
+
+
+def _cjk_chars(words: list[_Word]) -> int:
+    return sum(1 for w in words for ch in w.text if is_cjk(ch))
+
+
+# --- cache -------------------------------------------------------------------------------------
+
+
+def cache_key(doc_id: str, page_number: int, dpi: int, languages: str) -> str:
+    return hashlib.sha256(f"{doc_id}:{page_number}:{dpi}:{languages}:{ENGINE_VERSION}".encode()).hexdigest()
+
+
+def _cache_db(settings: Settings) -> Path:
+    return settings.path("storage", "index_dir") / "records.sqlite3"
+
+
+def _cache_get(settings: Settings, key: str) -> tuple[list[_Word], tuple[int, int], float] | None:
+    db = _cache_db(settings)
+    if not db.exists():
+        return None
+    try:
+        with _connect(db) as conn:
+            row = conn.execute("SELECT text, confidence FROM ocr_cache WHERE key = ?", (key,)).fetchone()
+    except sqlite3.Error:
+        return None
+    if row is None:
+        return None
+    data = json.loads(row[0])
+    words = [_Word(w[0], w[1], w[2], w[3], w[4], w[5], tuple(w[6])) for w in data["words"]]
+    return words, tuple(data["image_size"]), float(row[1] or 0.0)
+
+
+def _cache_put(
+    settings: Settings, key: str, words: list[_Word], image_size: tuple[int, int], confidence: float
+) -> None:
+    # Tesseract's words, not finished lines: improving line grouping or repairs never needs a re-OCR.
+    db = _cache_db(settings)
+    payload = json.dumps(
+        {"image_size": list(image_size),
+         "words": [[w.text, w.left, w.top, w.width, w.height, w.conf, list(w.line_key)] for w in words]},
+        ensure_ascii=False,
+    )
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        with _connect(db) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS ocr_cache (key TEXT PRIMARY KEY, text TEXT NOT NULL,"
+                         " confidence REAL)")
+            conn.execute("INSERT OR REPLACE INTO ocr_cache (key, text, confidence) VALUES (?, ?, ?)",
+                         (key, payload, confidence))
+    except (sqlite3.Error, OSError) as exc:
+        # A read-only or busy store only costs a re-OCR next time; the page itself was read.
+        log.warning("could not cache OCR result: %s", exc)
+
+
+class _connect:
+    """A short-lived connection: workers are forked, so none may inherit the parent's handle."""
+
+    def __init__(self, db: Path) -> None:
+        self.conn = sqlite3.connect(db, timeout=30, isolation_level=None)
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        return self.conn
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+def read_page(
+    path: Path, page: RawPage, quality: PageQuality, settings: Settings, doc_id: str
+) -> OcrResult | None:
+    """OCR one unusable page. `None` when OCR is off or not installed, or the page is blank (no images)."""
+    cfg = settings["ocr"]
+    if not cfg["enabled"] or unavailable_reason(str(cfg["languages"])) is not None:
+        return None
+    if quality.reason == "no text layer" and not page_has_images(path, page.number):
+        return None
+    dpi = int(cfg["dpi"])
+    languages = str(cfg["languages"])
+    key = cache_key(doc_id, page.number, dpi, languages)
+    hit = _cache_get(settings, key)
+    page_size = (page.width, page.height)
+    if hit is not None:
+        words, image_size, confidence = hit
+        lines = words_to_lines(words, image_size, page_size)
+        return OcrResult(RawPage(page.number, page.width, page.height, lines), confidence, cached=True)
+    started = time.monotonic()
+    deadline = started + float(cfg["page_timeout_s"])
+    try:
+        words, image_size, confidence, warnings = _ocr_page(path, page, settings, deadline)
+    except OcrTimeoutError:
+        message = f"page {page.number}: OCR took longer than {cfg['page_timeout_s']} s; stopped"
+        return OcrResult(RawPage(page.number, page.width, page.height, []), 0.0, [message],
+                         time.monotonic() - started)
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+        message = f"page {page.number}: OCR failed ({exc})"
+        return OcrResult(RawPage(page.number, page.width, page.height, []), 0.0, [message],
+                         time.monotonic() - started)
+    _cache_put(settings, key, words, image_size, confidence)
+    lines = words_to_lines(words, image_size, page_size)
+    return OcrResult(RawPage(page.number, page.width, page.height, lines), confidence, warnings,
+                     time.monotonic() - started)
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise OcrTimeoutError("page")
+    return left
+
+
+def _ocr_page(
+    path: Path, page: RawPage, settings: Settings, deadline: float
+) -> tuple[list[_Word], tuple[int, int], float, list[str]]:
+    cfg = settings["ocr"]
+    languages = str(cfg["languages"])
+    psm = int(cfg["psm"])
+    warnings: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="gongwen-ocr-") as tmp:
+        workdir = Path(tmp)
+        image = render_page(path, page.number, int(cfg["dpi"]), workdir, _remaining(deadline))
+        words = run_tesseract(image, languages, psm, workdir, _remaining(deadline))
+        confidence = mean_confidence(words)
+        if confidence < float(cfg["rotation_check_below"]):
+            # Only doubtful pages pay for orientation detection; upright scans never do.
+            rotation = detect_rotation(image, workdir, _remaining(deadline))
+            if rotation:
+                turned = image.rotate(rotation, expand=True, fillcolor=255)
+                turned_words = run_tesseract(turned, languages, psm, workdir, _remaining(deadline))
+                if _cjk_chars(turned_words) > _cjk_chars(words):
+                    image, words, confidence = turned, turned_words, mean_confidence(turned_words)
+                    warnings.append(f"page {page.number}: scanned turned by {rotation}°; read upright")
+        if words and float(cfg["gap_reread_ink"]) > 0:
+            words += _reread_gaps(image, words, settings, workdir, deadline)
+    return words, image.size, confidence, warnings
+
+
+# --- second look at text hidden under seals ----------------------------------------------------
+
+
+def _reread_gaps(
+    image: Image.Image, words: list[_Word], settings: Settings, workdir: Path, deadline: float
+) -> list[_Word]:
+    """Re-read bands of ink that Tesseract's layout analysis skipped, with light marks (seals) removed.
+
+    A red seal over the signature and date scans as mid-grey; Tesseract takes the whole area for a
+    picture and drops the text under it. Clipping everything lighter than the ink level to white in
+    that band only (not the page: it would thin every other glyph) lets the text through.
+    """
+    cfg = settings["ocr"]
+    heights = sorted(w.height for w in words)
+    char = max(8, heights[len(heights) // 2])
+    covered = sorted((w.top, w.top + w.height) for w in words)
+    width, height = image.size
+    bands: list[tuple[int, int]] = []
+    cursor = 0
+    for top, bottom in covered + [(height, height)]:
+        if top - cursor > char * 1.5:
+            bands.append((cursor, top))
+        cursor = max(cursor, bottom)
+    ink_level = int(cfg["seal_clip_level"])
+    found: list[_Word] = []
+    for top, bottom in bands:
+        band = image.crop((0, top, width, bottom))
+        dark = sum(band.histogram()[:ink_level])
+        if dark < float(cfg["gap_reread_ink"]) * char * char:
+            continue
+        clipped = band.point(lambda v: 255 if v >= ink_level else v)
+        clipped = ImageOps.expand(clipped, border=char, fill=255)
+        for word in run_tesseract(clipped, str(cfg["languages"]), 6, workdir, _remaining(deadline)):
+            if word.conf < float(cfg["gap_reread_min_conf"]):
+                continue
+            word.left -= char
+            word.top += top - char
+            word.line_key = (10_000 + top, *word.line_key[1:])
+            found.append(word)
+    return found

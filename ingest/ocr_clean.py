@@ -1,0 +1,53 @@
+"""Repair what Tesseract adds to Chinese text: half-width punctuation, Latin look-alikes, broken brackets.
+
+Runs on each OCR line before the shared cleaner (`clean.py`), which then treats OCR pages like text
+pages. Every rule only swaps one character for its look-alike in an unambiguous context; none adds text.
+"""
+
+from __future__ import annotations
+
+import re
+
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Han plus CJK punctuation: a half-width mark touching one of these belongs to Chinese text.
+_CJK = _HAN + r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u201c-\u201d"
+_SPACES = r"[ \u00a0\u3000]*"
+
+# Half-width marks Tesseract's chi_sim model prints for their full-width twins.
+_FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
+_MARK_NEAR_CJK = re.compile(
+    rf"(?<=[{_CJK}]){_SPACES}([,:;?!]){_SPACES}|{_SPACES}([,:;?!]){_SPACES}(?=[{_CJK}])"
+)
+# A full stop after Chinese text, at the end of the line or before more Chinese text.
+_PERIOD_AFTER_HAN = re.compile(rf"(?<=[{_HAN}”）])\.(?=$|[{_HAN}“（])")
+_DOUBLE_STOP = re.compile(r"[.。]{2,}")
+# Parentheses around Chinese text or Chinese numerals: （一）, （第299号）.
+_PAREN_CJK = re.compile(rf"[(（]{_SPACES}([^()（）]*[{_HAN}][^()（）]*?){_SPACES}[)）]")
+# Year brackets of a document number: 〔2019] 3号, [2019〕3号 → 〔2019〕3号.
+_YEAR_BRACKET = re.compile(r"[\[〔［【(（]\s*((?:19|20)\d{2})\s*[\]〕］】)）](?=\s*\d{1,4}\s*号)")
+_DIGIT = r"[0-9]"
+# O/o between digits is a zero; l, I or | between digits is a one.
+_ZERO_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[Oo](?={_DIGIT}|[Oo]*{_DIGIT})")
+_ONE_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[lI|](?={_DIGIT})")
+# O, o, 0 or ○ among Chinese numerals (二O二五年) is the numeral 〇.
+_CN_NUMERALS = "一二三四五六七八九十〇"
+_CN_ZERO_LOOKALIKE = re.compile(rf"(?<=[{_CN_NUMERALS}])[Oo0○](?=[{_CN_NUMERALS}Oo0○])|"
+                                rf"(?<=[{_CN_NUMERALS}][Oo0○])[Oo0○](?=[{_CN_NUMERALS}])")
+
+
+def _full_width_mark(match: re.Match[str]) -> str:
+    return _FULL_WIDTH[match.group(1) or match.group(2)]
+
+
+def repair_ocr_line(text: str) -> str:
+    """One OCR line with Chinese punctuation, digits and numerals restored; spaces are left to `clean.py`."""
+    text = _YEAR_BRACKET.sub(r"〔\1〕", text)
+    text = _MARK_NEAR_CJK.sub(_full_width_mark, text)
+    text = _PAREN_CJK.sub(r"（\1）", text)
+    text = _PERIOD_AFTER_HAN.sub("。", text)
+    text = _DOUBLE_STOP.sub("。", text) if "。" in text else text
+    for _ in range(2):  # overlapping runs such as 2OO5 need a second pass
+        text = _ZERO_LOOKALIKE.sub("0", text)
+        text = _ONE_LOOKALIKE.sub("1", text)
+        text = _CN_ZERO_LOOKALIKE.sub("〇", text)
+    return text
