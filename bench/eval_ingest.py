@@ -52,6 +52,7 @@ class Report:
     paragraphs_unbroken: int = 0
     per_file_cer: dict[str, float] = field(default_factory=dict)
     broken: list[tuple[str, str]] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # file → extracted clean text
     seconds: float = 0.0
 
     def rate(self, name: str) -> float:
@@ -176,6 +177,7 @@ def evaluate(set_name: str = "docs", kind: str = "text", workers: int = 2) -> Re
             report.errors[name] = outcome.error or "no record"
             continue
         record = outcome.record
+        report.texts[name] = record.text
         if set_name == "published":
             _compare(report, name, "issuer", row["issuer"], record.issuer)
             _compare(report, name, "title", True, row["title_contains"] in (record.title or ""))

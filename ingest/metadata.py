@@ -346,7 +346,12 @@ def _attachments(doc: CleanDocument, start: int) -> list[Attachment]:
         if not label or paras[i].x0 > doc.left_margin + 2 * paras[i].size:
             i += 1
             continue
-        title = paras[i + 1].text if i + 1 < len(paras) else ""
+        heading = paras[i + 1] if i + 1 < len(paras) else None
+        if heading is None or not (_is_big(heading, doc.body_size) or _centred(heading)):
+            # An attachment's title is set as a title; a label over plain text is a cross-reference.
+            i += 1
+            continue
+        title = heading.text
         text, j = _attachment_text(paras, i + 2)
         printed_label = re.sub(r"\s+", "", paras[i].text).rstrip(":：.．")
         found.append(Attachment(label=printed_label, title=title, text=text))
