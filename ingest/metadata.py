@@ -24,7 +24,8 @@ DOC_NUMBER = re.compile(
 )
 # 国令第707号 style: an order number without a year.
 ORDER_NUMBER = re.compile(r"^(?P<prefix>[\u4e00-\u9fff]{1,8}?)第\s*(?P<seq>\d{1,5})\s*号$")
-CATEGORY = re.compile(r"^(?:分类|类别|办理类别|答复类别|办理结果类别)\s*[:：]\s*(?P<code>[A-Da-d][0-9]?)\b")
+# The colon is optional: OCR often drops it ("分类 B").
+CATEGORY = re.compile(r"^(?:分类|类别|办理类别|答复类别|办理结果类别)\s*[:：]?\s*(?P<code>[A-Da-d][0-9]?)\b")
 SALUTATION_PREFIX = re.compile(r"^(?:尊敬的)")
 ROLE_SUFFIX = re.compile(r"(?:等)?(?:委员|代表)$")
 PROPOSAL = re.compile(

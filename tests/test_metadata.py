@@ -27,10 +27,11 @@ def right(text: str, y: float) -> Line:
 
 
 def reply_letter(number: str = "景国试管办案字〔2025〕6号", date: str = "2025年6月6日",
-                 signature: tuple[str, ...] = ("国家试验区管委会办公室",)) -> list[RawPage]:
+                 signature: tuple[str, ...] = ("国家试验区管委会办公室",),
+                 category: str = "分类：A1") -> list[RawPage]:
     y = 760.0
     lines = [centred("景川市国家试验区管理委员会办公室", y, 30), right(number, y - 45),
-             left("分类：A1", y - 74),
+             left(category, y - 74),
              centred("关于市政协十四届五次会议", y - 120, 22), centred("第059号提案答复的函", y - 152, 22),
              left("尊敬的胡利建委员：", y - 196)]
     y -= 196
@@ -168,3 +169,10 @@ def test_unsigned_report_names_its_issuer_at_the_title_start(settings) -> None:
     assert meta.title == "洪泽区人民政府2023年政府信息公开工作年度报告"
     assert meta.issuer == "洪泽区人民政府"
     assert meta.doc_type == "报告"
+
+
+@pytest.mark.parametrize("printed,code", [("类别：B", "B"), ("分类 C3", "C3"), ("办理类别:A", "A")])
+def test_category_variants(settings, printed: str, code: str) -> None:
+    meta = extract_metadata(clean_document(reply_letter(category=printed)), settings)
+    assert meta.category == code
+    assert meta.title == "关于市政协十四届五次会议第059号提案答复的函"
