@@ -120,13 +120,14 @@ class JiebaTokenizer(_FoldingTokenizer):
         return [(w.strip(), s, e) for w, s, e in cut(folded, self.userdict) if _WORDLIKE.search(w)]
 
 
-def bigram_units(folded: str, query_tail: bool = False) -> list[tuple[str, int, int]]:
+def bigram_units(folded: str, query: bool = False) -> list[tuple[str, int, int]]:
     """The bigram field's units `(text, start, end)` over folded text, in position order.
 
-    A CJK run of n ≥ 2 characters gives its n-1 bigrams and then its last character alone; a single
-    character run gives that character. The run-final unigram lets a one-character query (prefix match)
-    and a phrase that crosses a digit run (`字〔2024〕`) find every occurrence. With `query_tail`, the
-    final run's trailing unigram is left out, because in a document that run may continue.
+    A CJK run of n ≥ 2 characters gives its first character, its n-1 bigrams and its last character;
+    a one-character run gives that character. The edge unigrams make a phrase that crosses a digit
+    run exact (`字〔2024〕`, `2022年` before 年度) without prefix expansion. With `query`, the first
+    run's leading unigram and the last run's trailing one are left out, because in a document those
+    runs may continue to the left and right.
     """
     units: list[tuple[str, int, int]] = []
     matches = list(_RUNS.finditer(folded))
@@ -136,16 +137,20 @@ def bigram_units(folded: str, query_tail: bool = False) -> list[tuple[str, int, 
             units.append((match.group(0), start, end))
             continue
         run = match.group(0)
+        if len(run) == 1:
+            units.append((run, start, end))
+            continue
+        if not (query and number == 0):
+            units.append((run[0], start, start + 1))
         for i in range(len(run) - 1):
             units.append((run[i : i + 2], start + i, start + i + 2))
-        last = number == len(matches) - 1
-        if len(run) == 1 or not (query_tail and last):
+        if not (query and number == len(matches) - 1):
             units.append((run[-1], end - 1, end))
     return units
 
 
 class BigramTokenizer(_FoldingTokenizer):
-    """Overlapping CJK character bigrams (plus run-final unigrams) and whole Latin/digit runs."""
+    """Overlapping CJK character bigrams (plus each run's edge characters) and whole Latin/digit runs."""
 
     def __init__(self, t2s: bool = True) -> None:
         self.t2s = t2s

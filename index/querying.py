@@ -253,23 +253,26 @@ class QueryBuilder:
         return Q.Or([self._bigram_query(g.bigram, text, g.boost * boost) for g in groups])
 
     def _bigram_query(self, fieldname: str, text: str, boost: float = 1.0, open_end: bool = False) -> Q.Query:
-        """Substring match of `text` in a bigram field (a phrase of bigrams).
+        """Exact substring match of `text` in a bigram field: one phrase of bigrams and edge characters.
 
-        With `open_end` (or after other units), a final run of digits/letters may continue in the document.
+        Only a lone character needs a prefix (it may sit inside any bigram). With `open_end`, a short
+        final run of digits may continue in the document (申办20 → 申办2011): it becomes a prefix and
+        the rest stays a phrase beside it.
         """
-        units = [u for u, _s, _e in bigram_units(fold(text, self.t2s), query_tail=True)]
+        units = [u for u, _s, _e in bigram_units(fold(text, self.t2s), query=True)]
         if not units:
             return Q.NullQuery
-        last = units[-1]
-        # A final single character may be the first half of a bigram in the document: match it as a prefix.
-        tail: Q.Query = Q.Term(fieldname, last)
-        if (len(last) == 1 and is_cjk(last)) or (not is_cjk(last[-1]) and (open_end or len(units) > 1)):
-            tail = Q.Prefix(fieldname, last)
         if len(units) == 1:
-            tail.boost = boost
-            return tail
-        if isinstance(tail, Q.Prefix):
-            return Q.Sequence([Q.Term(fieldname, u) for u in units[:-1]] + [tail], boost=boost)
+            only = units[0]
+            if len(only) == 1 and is_cjk(only):
+                return Q.Prefix(fieldname, only, boost=boost)
+            if open_end and len(only) < 4:
+                return Q.Prefix(fieldname, only, boost=boost)
+            return Q.Term(fieldname, only, boost=boost)
+        if open_end and not is_cjk(units[-1][-1]) and len(units[-1]) < 4:
+            rest = units[:-1]
+            head = Q.Term(fieldname, rest[0]) if len(rest) == 1 else Q.Phrase(fieldname, rest)
+            return Q.And([head, Q.Prefix(fieldname, units[-1])], boost=boost)
         return Q.Phrase(fieldname, units, boost=boost)
 
     def _doc_number(self, text: str, built: BuiltQuery) -> Q.Query:
