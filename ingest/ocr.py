@@ -252,10 +252,17 @@ def _is_speck(word: _Word, glyph_height: float) -> bool:
 
 
 def _glyph_height(words: list[_Word]) -> float:
-    """Median height of the line's Chinese characters (punctuation boxes are a line tall, digits short)."""
-    han = sorted(w.height for w in words if any(is_cjk(ch) for ch in w.text))
-    heights = han or sorted(w.height for w in words)
-    return float(heights[len(heights) // 2])
+    """Median height of the line's Chinese characters, capped by what their widths allow.
+
+    Tesseract's chi_sim boxes are sometimes line-tall for every word of a line (punctuation always
+    is); a run of n Han characters is about n glyphs wide, so 1.3 x the width per character bounds it.
+    """
+    han = [w for w in words if all(is_cjk(ch) for ch in w.text)]
+    if not han:
+        return float(sorted(w.height for w in words)[len(words) // 2])
+    heights = sorted(w.height for w in han)
+    widths = sorted(w.width / len(w.text) for w in han)
+    return float(min(heights[len(han) // 2], 1.3 * widths[len(han) // 2]))
 
 
 def mean_confidence(words: list[_Word]) -> float:
@@ -263,10 +270,6 @@ def mean_confidence(words: list[_Word]) -> float:
     scored = [(w.conf, len(w.text)) for w in words if w.conf >= 0]
     total = sum(n for _, n in scored)
     return round(sum(c * n for c, n in scored) / total, 1) if total else 0.0
-
-
-def _cjk_chars(words: list[_Word]) -> int:
-    return sum(1 for w in words for ch in w.text if is_cjk(ch))
 
 
 # --- cache -------------------------------------------------------------------------------------
@@ -396,7 +399,8 @@ def _ocr_page(
             if rotation:
                 turned = image.rotate(rotation, expand=True, fillcolor=255)
                 turned_words = run_tesseract(turned, languages, psm, workdir, _remaining(deadline))
-                if _cjk_chars(turned_words) > _cjk_chars(words):
+                # Upside-down Chinese still reads as (nonsense) Chinese: confidence tells them apart.
+                if mean_confidence(turned_words) > confidence:
                     image, words, confidence = turned, turned_words, mean_confidence(turned_words)
                     warnings.append(f"page {page.number}: scanned turned by {rotation}°; read upright")
         if words and float(cfg["gap_reread_ink"]) > 0:

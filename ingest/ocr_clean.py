@@ -25,6 +25,11 @@ _DOUBLE_STOP = re.compile(r"[.。]{2,}")
 _PAREN_CJK = re.compile(rf"[(（]{_SPACES}([^()（）]*[{_HAN}][^()（）]*?){_SPACES}[)）]")
 # Year brackets of a document number: 〔2019] 3号, [2019〕3号 → 〔2019〕3号.
 _YEAR_BRACKET = re.compile(r"[\[〔［【(（]\s*((?:19|20)\d{2})\s*[\]〕］】)）](?=\s*\d{1,4}\s*号)")
+# The last character of a 发文字号 prefix, as chi_sim misreads 函 right before the year bracket.
+_PREFIX_LOOKALIKES = {"画": "函", "酚": "函", "男": "函", "困": "函"}
+_PREFIX_BEFORE_YEAR = re.compile(
+    rf"[{''.join(_PREFIX_LOOKALIKES)}](?=\s*〔(?:19|20)\d{{2}}〕\s*\d{{1,4}}\s*号)"
+)
 _DIGIT = r"[0-9]"
 # O/o between digits is a zero; l, I or | between digits is a one.
 _ZERO_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[Oo](?={_DIGIT}|[Oo]*{_DIGIT})")
@@ -42,6 +47,7 @@ def _full_width_mark(match: re.Match[str]) -> str:
 def repair_ocr_line(text: str) -> str:
     """One OCR line with Chinese punctuation, digits and numerals restored; spaces are left to `clean.py`."""
     text = _YEAR_BRACKET.sub(r"〔\1〕", text)
+    text = _PREFIX_BEFORE_YEAR.sub(lambda m: _PREFIX_LOOKALIKES[m.group(0)], text)
     text = _MARK_NEAR_CJK.sub(_full_width_mark, text)
     text = _PAREN_CJK.sub(r"（\1）", text)
     text = _PERIOD_AFTER_HAN.sub("。", text)

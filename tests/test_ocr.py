@@ -1,0 +1,205 @@
+"""OCR: real Tesseract on small image-only PDFs (tests/fixtures/make_scanned.py) through the real pipeline."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from index.results import SearchRequest
+from index.search import SearchEngine
+from index.writer import DocumentIndex
+from ingest import ocr
+from ingest.extract import iter_raw_pages
+from ingest.ocr_clean import repair_ocr_line
+from ingest.pipeline import read_document
+from ingest.quality import assess_page
+from ingest.record import DocumentRecord
+from ingest.settings import Settings, load_settings
+from ingest.store import RecordStore
+from tests.fixtures.make_scanned import UNIQUE_PHRASE
+
+pytestmark = pytest.mark.ocr
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPLY = FIXTURES / "scanned_reply.pdf"
+TURNED = FIXTURES / "scanned_turned.pdf"
+MIXED = FIXTURES / "scanned_mixed.pdf"
+
+
+def make_settings(index_dir: Path, **ocr_overrides: object) -> Settings:
+    overrides: dict[tuple[str, str], object] = {("storage", "index_dir"): str(index_dir)}
+    overrides.update({("ocr", key): value for key, value in ocr_overrides.items()})
+    return load_settings(environ={}).with_overrides(overrides)
+
+
+@pytest.fixture(scope="module")
+def tesseract() -> None:
+    """Tesseract with chi_sim must be installed; in CI its absence is a failure, never a skip."""
+    ocr.unavailable_reason.cache_clear()
+    reason = ocr.unavailable_reason("chi_sim")
+    if reason and os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason)
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def reply(tesseract: None, tmp_path_factory: pytest.TempPathFactory) -> tuple[DocumentRecord, Settings]:
+    """The scanned reply read once by the real pipeline on a fresh store (OCR is the slow part)."""
+    settings = make_settings(tmp_path_factory.mktemp("ocr") / "index")
+    return read_document(REPLY, settings), settings
+
+
+def compact(text: str) -> str:
+    return "".join(text.split())
+
+
+# --- whole documents ---------------------------------------------------------------------------
+
+
+def test_a_scanned_page_is_read_with_its_text_and_metadata(reply):
+    record, _settings = reply
+    assert record.ocr_pages == [1]
+    assert [p.method for p in record.pages] == ["ocr", "none"]  # page 2 is blank: no OCR run
+    assert record.unreadable_pages == []  # a blank page is not an unreadable one
+    assert record.ocr_confidence is not None and record.ocr_confidence > 80
+    text = compact(record.text)
+    assert f"一、我局已在老城区设立{UNIQUE_PHRASE}，服务老年人46名。" in text
+    assert "二、下一步将扩大食堂规模，2025年新增工位30个。" in text
+    assert " " not in record.pages[0].text.replace("\n", "")  # no spaces between Chinese characters
+    assert record.title == "关于市政协十四届五次会议第088号提案的答复"
+    assert record.doc_number == "景民函〔2025〕12号"
+    assert record.date == "2025-06-06"
+
+
+def test_ocr_lines_carry_pdf_coordinates(reply):
+    _record, settings = reply
+    page = next(iter_raw_pages(REPLY))
+    result = ocr.read_page(REPLY, page, assess_page(page.text), settings, "coordinates-check")
+    assert result is not None and result.seconds > 0 and not result.cached
+    lines = result.page.lines
+    assert (result.page.width, result.page.height) == (page.width, page.height)
+    assert all(0 <= ln.x0 < ln.x1 <= page.width and 0 <= ln.y0 < ln.y1 <= page.height for ln in lines)
+    # y grows upwards: the number line (top of the page) is above the date line (bottom)
+    assert compact(lines[0].text).startswith("景民函") and compact(lines[-1].text) == "2025年6月6日"
+    assert lines[0].y0 > lines[-1].y1
+    title = next(ln for ln in lines if "提案的答复" in compact(ln.text))
+    body = next(ln for ln in lines if "食堂规模" in compact(ln.text))
+    assert title.size > 1.2 * body.size  # 22 pt title over 16 pt body, as the metadata rules expect
+    assert abs((title.x0 + title.x1) / 2 - page.width / 2) < 20  # centred
+    assert body.x0 > lines[2].x0 + 20  # the paragraph's first line is indented, the salutation is not
+
+
+def test_a_second_read_comes_from_the_cache(reply):
+    record, settings = reply
+    key = ocr.cache_key(record.id, 1, int(settings["ocr"]["dpi"]), settings["ocr"]["languages"])
+    with sqlite3.connect(settings.path("storage", "index_dir") / "records.sqlite3") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM ocr_cache WHERE key = ?", (key,)).fetchone()[0] == 1
+    page = next(iter_raw_pages(REPLY))
+    result = ocr.read_page(REPLY, page, assess_page(page.text), settings, record.id)
+    assert result is not None and result.cached and result.seconds == 0
+    again = read_document(REPLY, settings)
+    assert again.text == record.text and again.ocr_confidence == record.ocr_confidence
+
+
+def test_a_phrase_only_in_a_scanned_document_is_found_by_search(reply, tmp_path):
+    record, settings = reply
+    settings = settings.with_overrides({("storage", "index_dir"): str(tmp_path / "index")})
+    mixed = read_document(MIXED, make_settings(tmp_path / "index", enabled=False))  # text page only
+    store = RecordStore(tmp_path / "store")
+    for item in (record, mixed):
+        store.put(item)
+    DocumentIndex(tmp_path / "index", settings).apply(store, [record.id, mixed.id], [])
+    engine = SearchEngine(tmp_path / "index", settings)
+    try:
+        hits = engine.search(SearchRequest(q=f'"{UNIQUE_PHRASE}"')).hits
+        assert [hit.id for hit in hits] == [record.id]
+        assert engine.search(SearchRequest(q="养老机构安全检查")).hits[0].id == mixed.id
+    finally:
+        engine.close()
+        store.close()
+
+
+def test_a_mixed_document_ocrs_only_its_scanned_page(tesseract, tmp_path):
+    record = read_document(MIXED, make_settings(tmp_path / "index"))
+    assert [p.method for p in record.pages] == ["text", "ocr"]
+    assert record.ocr_pages == [2]
+    assert "养老机构安全检查" in record.pages[0].text and UNIQUE_PHRASE in compact(record.pages[1].text)
+
+
+def test_a_page_scanned_upside_down_is_read_upright(tesseract, tmp_path):
+    record = read_document(TURNED, make_settings(tmp_path / "index"))
+    assert UNIQUE_PHRASE in compact(record.text)
+    assert any("turned by 180°" in warning for warning in record.warnings)
+
+
+# --- switched off, missing, blank --------------------------------------------------------------
+
+
+def test_ocr_switched_off_reports_the_scanned_page_as_unread(tmp_path):
+    record = read_document(REPLY, make_settings(tmp_path / "index", enabled=False))
+    assert record.ocr_pages == [] and record.unreadable_pages == [1]
+    assert record.warnings == ["page 1: no text layer; not read"]
+
+
+def test_missing_tesseract_gives_one_message_naming_the_packages(tmp_path, monkeypatch):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    ocr.unavailable_reason.cache_clear()
+    try:
+        record = read_document(REPLY, make_settings(tmp_path / "index"))
+        reason = ocr.unavailable_reason("chi_sim")
+    finally:
+        ocr.unavailable_reason.cache_clear()
+    assert reason is not None and "apt-get install tesseract-ocr tesseract-ocr-chi-sim" in reason
+    assert record.unreadable_pages == [1]
+    assert [w for w in record.warnings if "apt-get" in w] == [reason]
+
+
+def test_missing_language_data_is_named(tesseract):
+    reason = ocr.unavailable_reason("chi_sim+klingon")
+    assert reason is not None and "klingon" in reason and "tesseract-ocr-chi-sim" in reason
+
+
+def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
+    assert ocr.page_has_images(REPLY, 1) and not ocr.page_has_images(REPLY, 2)
+    assert not ocr.page_has_images(MIXED, 1) and ocr.page_has_images(MIXED, 2)
+    page = list(iter_raw_pages(REPLY))[1]
+    assert ocr.read_page(REPLY, page, assess_page(page.text), make_settings(tmp_path), "blank") is None
+
+
+# --- OCR text repairs --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ocr_line", "repaired"),
+    [
+        ("景 财 提 字 〔2019] 3 号", "景 财 提 字 〔2019〕 3 号"),
+        ("景府发 [2024] 1号", "景府发 〔2024〕 1号"),
+        ("景民画 [2025】 12号", "景民函 〔2025〕 12号"),
+        ("画〔2025〕", "画〔2025〕"),
+        ("分 类 : B", "分 类：B"),
+        ("尊敬 的 龙 霞 红 委员:", "尊敬 的 龙 霞 红 委员："),
+        ("(一) 扎实 推进", "（一） 扎实 推进"),
+        ("《关于 加强 的 提案》 (第 299 号) 收悉", "《关于 加强 的 提案》 （第 299 号） 收悉"),
+        ("增长 2O19 年 的 1l3 万元", "增长 2019 年 的 113 万元"),
+        ("二O二五年", "二〇二五年"),
+        ("规范化建设.", "规范化建设。"),
+        ("市政府办公室.。", "市政府办公室。"),
+        ("电话: 0798-8188509", "电话：0798-8188509"),
+    ],
+)
+def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
+    assert repair_ocr_line(ocr_line) == repaired
+
+
+@pytest.mark.parametrize(
+    "kept",
+    ["PM2.5 浓度", "增长 8.5%", "ISO 9001", "http://www.example.gov.cn", "1.开展 清洁 行动", "Oslo 2019"],
+)
+def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):
+    assert repair_ocr_line(kept) == kept
