@@ -1,8 +1,8 @@
 """Read image-only pages with Tesseract: render one page with pdftoppm, OCR it, return positioned lines.
 
 Lines come back as a `RawPage` in PDF coordinates so the shared cleaner treats OCR and text pages alike.
-Results are cached in the record store's `ocr_cache` (by document, page, dpi, languages and engine
-version), so re-ingest and `gongwen reindex` never OCR a page twice.
+Results are cached in the record store's `ocr_cache` (by document, page, the `[ocr]` settings that
+shape the result and the engine version), so re-ingest and `gongwen reindex` never OCR a page twice.
 """
 
 from __future__ import annotations
@@ -275,8 +275,14 @@ def mean_confidence(words: list[_Word]) -> float:
 # --- cache -------------------------------------------------------------------------------------
 
 
-def cache_key(doc_id: str, page_number: int, dpi: int, languages: str) -> str:
-    return hashlib.sha256(f"{doc_id}:{page_number}:{dpi}:{languages}:{ENGINE_VERSION}".encode()).hexdigest()
+# `[ocr]` keys that change what Tesseract returns; a different value means a fresh OCR, not a cache hit.
+RESULT_KEYS = ("dpi", "languages", "psm", "rotation_check_below", "gap_reread_ink", "seal_clip_level",
+               "gap_reread_min_conf")
+
+
+def cache_key(doc_id: str, page_number: int, settings: Settings) -> str:
+    options = ":".join(str(settings["ocr"][name]) for name in RESULT_KEYS)
+    return hashlib.sha256(f"{doc_id}:{page_number}:{options}:{ENGINE_VERSION}".encode()).hexdigest()
 
 
 def _cache_db(settings: Settings) -> Path:
@@ -347,9 +353,7 @@ def read_page(
         return None
     if quality.reason == "no text layer" and not page_has_images(path, page.number):
         return None
-    dpi = int(cfg["dpi"])
-    languages = str(cfg["languages"])
-    key = cache_key(doc_id, page.number, dpi, languages)
+    key = cache_key(doc_id, page.number, settings)
     hit = _cache_get(settings, key)
     page_size = (page.width, page.height)
     if hit is not None:

@@ -95,7 +95,7 @@ def test_ocr_lines_carry_pdf_coordinates(reply):
 
 def test_a_second_read_comes_from_the_cache(reply):
     record, settings = reply
-    key = ocr.cache_key(record.id, 1, int(settings["ocr"]["dpi"]), settings["ocr"]["languages"])
+    key = ocr.cache_key(record.id, 1, settings)
     with sqlite3.connect(settings.path("storage", "index_dir") / "records.sqlite3") as conn:
         assert conn.execute("SELECT COUNT(*) FROM ocr_cache WHERE key = ?", (key,)).fetchone()[0] == 1
     page = next(iter_raw_pages(REPLY))
