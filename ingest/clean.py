@@ -141,6 +141,10 @@ def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", re.sub(r"\s+", "", normalize_text(text)))
 
 
+def _shares_baseline(line: Line, lines: list[Line]) -> bool:
+    return any(other is not line and abs(other.y0 - line.y0) < 0.5 * line.size for other in lines)
+
+
 def find_running_lines(pages: list[RawPage]) -> set[tuple[int, int]]:
     """(page index, line index) of page numbers and of headers/footers repeated across pages."""
     drop: set[tuple[int, int]] = set()
@@ -152,7 +156,8 @@ def find_running_lines(pages: list[RawPage]) -> set[tuple[int, int]]:
             near_edge = line.y0 < band or line.y1 > page.height - band
             if not near_edge:
                 continue
-            if is_page_number(line.text):
+            if is_page_number(line.text) and not _shares_baseline(line, page.lines):
+                # A footer stands alone on its line; a number beside others is a table cell.
                 drop.add((pi, li))
                 continue
             shape = _shape(line.text)

@@ -154,3 +154,10 @@ def test_cc_list_wrapped_under_its_label_is_one_line() -> None:
              Line("景川市财政局办公室", 93.5, 110.0, 219.4, 124.0, 14.0)]
     text = clean_document([page(1, [body_line("正文。", 700, indent=True, full=False), *lines])]).text
     assert text.split("\n")[1:] == [cc_first + "委。", "景川市财政局办公室"]
+
+
+def test_numbered_table_row_near_the_page_bottom_is_not_a_page_number() -> None:
+    row = [Line("5", 105.3, 78.0, 111.3, 90.0, 12.0), Line("景川县", 168.4, 78.0, 204.4, 90.0, 12.0)]
+    text = body_line("正文。", 700, indent=True, full=False)
+    doc = clean_document([page(1, [text, *row, footer("— 1 —")])])
+    assert doc.text.split("\n") == ["正文。", "5\t景川县"]
