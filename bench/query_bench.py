@@ -136,7 +136,7 @@ def _doc_count(folder: Path) -> int:
         return -1
 
 
-def prepare(n: int, root: Path, rebuild: bool) -> dict[str, Any]:
+def prepare(n: int, root: Path, rebuild: bool, skip_plain: bool = False) -> dict[str, Any]:
     """The store, gongwen's index and the plain index for N documents, built only when missing."""
     from bench.corpus import write_records
     from ingest.store import RecordStore
@@ -154,6 +154,8 @@ def prepare(n: int, root: Path, rebuild: bool) -> dict[str, Any]:
         rebuild = True
     for name, ready in (("gongwen_index", lambda: _doc_count(root / "whoosh") == n),
                         ("plain_index", lambda: _doc_count(root / PLAIN_DIR) == n)):
+        if name == "plain_index" and skip_plain:
+            continue
         if rebuild or not ready():
             run = run_measured([PYTHON, str(Path(__file__).resolve()), f"build-{name.split('_')[0]}",
                                 "--root", str(root)], env=gongwen_env())
@@ -165,7 +167,7 @@ def prepare(n: int, root: Path, rebuild: bool) -> dict[str, Any]:
     store_bytes = sum(p.stat().st_size for p in root.glob("records.sqlite3*"))
     info["bytes_per_doc"] = {
         "gongwen_index": round(folder_bytes((root / "whoosh").resolve()) / n),
-        "plain_index": round(folder_bytes(root / PLAIN_DIR) / n),
+        "plain_index": round(folder_bytes(root / PLAIN_DIR) / n) if (root / PLAIN_DIR).exists() else None,
         "record_store": round(store_bytes / n),
     }
     return info
@@ -377,9 +379,12 @@ def print_report(result: dict[str, Any]) -> None:
             print(f"  built {key}: {prep[key]['seconds']} s{extra}")
     print(f"  bytes per document: {prep['bytes_per_doc']}")
     print(f"{'path':<44}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    plain = result.get("plain_whoosh")
     for label, key in (("SearchEngine.search (facets + snippets)", "python_api"),
                        ("/api/search over HTTP", "http"),
                        ("plain Whoosh+ChineseAnalyzer (1 facet)", "plain_whoosh")):
+        if key not in result:
+            continue
         s = result[key]["all"]
         print(f"{label:<44}{s['p50_ms']:>9.1f}{s['p95_ms']:>9.1f}{s['max_ms']:>9.1f}")
     if result.get("similar_text"):
@@ -387,14 +392,14 @@ def print_report(result: dict[str, Any]) -> None:
                             ("plain_or", "plain OR of the body's words (baseline)")):
             s = result["similar_text"][name]
             print(f"{label:<44}{s['p50_ms']:>9.1f}{s['p95_ms']:>9.1f}{s['max_ms']:>9.1f}")
-    print(f"ratio p95 /api/search / plain Whoosh: {result['ratio_http_p95_over_plain']:.2f}; "
-          f"SearchEngine / plain: {result['ratio_api_p95_over_plain']:.2f}")
+    if plain:
+        print(f"ratio p95 /api/search / plain Whoosh: {result['ratio_http_p95_over_plain']:.2f}; "
+              f"SearchEngine / plain: {result['ratio_api_p95_over_plain']:.2f}")
     print("p95 by query kind (ms): gongwen API | HTTP | plain")
     for kind, s in result["python_api"]["by_kind"].items():
         http_s = result["http"]["by_kind"][kind]
-        plain_s = result["plain_whoosh"]["by_kind"][kind]
-        print(f"  {kind:<22}{s['p95_ms']:>9.1f}{http_s['p95_ms']:>9.1f}{plain_s['p95_ms']:>9.1f}"
-              f"  (n={s['n']})")
+        plain_p95 = plain["by_kind"][kind]["p95_ms"] if plain else float("nan")
+        print(f"  {kind:<22}{s['p95_ms']:>9.1f}{http_s['p95_ms']:>9.1f}{plain_p95:>9.1f}  (n={s['n']})")
     web = result["http"]
     print(f"HTTP errors {web['errors']}, responses with facets {web['responses_with_facets']}"
           f", highlighted snippets {web['highlighted_snippets']}")
@@ -409,16 +414,19 @@ def print_report(result: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stage", nargs="?", default="all", choices=["all", "build-gongwen", "build-plain"],
-                        help=argparse.SUPPRESS)
+    parser.add_argument("stage", nargs="?", default="all",
+                        choices=["all", "build-gongwen", "build-plain", "plain"],
+                        help="all (default); plain: only the plain baseline, merged into the saved result")
     parser.add_argument("--root", help=argparse.SUPPRESS)
     parser.add_argument("--small", action="store_true", help="300 documents and short wrk runs")
     parser.add_argument("--n", type=int, help="documents (default 20000, 300 with --small)")
     parser.add_argument("--queries", type=int, default=240, help="queries in the fixed set (default 240)")
     parser.add_argument("--wrk-seconds", type=int, help="seconds per wrk run (default 15, 3 with --small)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild both indexes even if present")
+    parser.add_argument("--skip-plain", action="store_true",
+                        help="leave the plain baseline out (run the `plain` stage later)")
     args = parser.parse_args(argv)
-    if args.stage != "all":
+    if args.stage in ("build-gongwen", "build-plain"):
         builder = build_gongwen_index if args.stage == "build-gongwen" else build_plain_index
         print(json.dumps(builder(Path(args.root))))
         return 0
@@ -426,13 +434,17 @@ def main(argv: list[str] | None = None) -> int:
 
     n = args.n or (300 if args.small else 20000)
     root = BENCHDATA / f"r{n}"
-    started = time.monotonic()
-    prep = prepare(n, root, args.rebuild)
+    name = "query_small" if args.small else f"query_{n}"
     queries = make_queries(n, args.queries)
+    if args.stage == "plain":
+        return merge_plain(n, root, queries, name)
+    started = time.monotonic()
+    prep = prepare(n, root, args.rebuild, args.skip_plain)
     result: dict[str, Any] = {"benchmark": "query", "small": args.small, "machine": machine(), "documents": n,
                               "queries": len(queries), "prepare": prep}
     result["python_api"] = run_python_api(root, queries)
-    result["plain_whoosh"] = run_plain(root, queries)
+    if not args.skip_plain:
+        result["plain_whoosh"] = run_plain(root, queries)
     result["similar_text"] = run_similar(root, 10 if args.small else 40)
     server = Server(root)
     try:
@@ -443,12 +455,35 @@ def main(argv: list[str] | None = None) -> int:
         result["server_memory"]["after_load"] = server.rss_mb()
     finally:
         server.stop()
+    if not args.skip_plain:
+        _ratios(result)
+    result["total_seconds"] = round(time.monotonic() - started, 1)
+    print_report(result)
+    print(f"saved {save_result(name, result)}")
+    return 0
+
+
+def _ratios(result: dict[str, Any]) -> None:
     plain_p95 = result["plain_whoosh"]["all"]["p95_ms"]
     result["ratio_http_p95_over_plain"] = round(result["http"]["all"]["p95_ms"] / plain_p95, 3)
     result["ratio_api_p95_over_plain"] = round(result["python_api"]["all"]["p95_ms"] / plain_p95, 3)
-    result["total_seconds"] = round(time.monotonic() - started, 1)
+
+
+def merge_plain(n: int, root: Path, queries: list[dict[str, Any]], name: str) -> int:
+    """The plain baseline alone (built if missing), added to the result a `--skip-plain` run saved."""
+    from bench.common import OUT_DIR
+
+    saved = OUT_DIR / f"{name}.json"
+    result = json.loads(saved.read_text(encoding="utf-8"))
+    prep = prepare(n, root, rebuild=False)
+    result["prepare"]["bytes_per_doc"] = prep["bytes_per_doc"]
+    if "plain_index" in prep:
+        result["prepare"]["plain_index"] = prep["plain_index"]
+    result["plain_whoosh"] = run_plain(root, queries)
+    result["plain_machine"] = machine()
+    _ratios(result)
     print_report(result)
-    print(f"saved {save_result('query_small' if args.small else f'query_{n}', result)}")
+    print(f"saved {save_result(name, result)}")
     return 0
 
 
