@@ -204,6 +204,21 @@ class _Header:
     title_index: int | None = None
 
 
+def _read_header_cells(head: _Header, text: str) -> bool:
+    """Read a header row whose cells are each a 发文字号 or a 分类; False if any cell is something else."""
+    cells = [cell.strip() for cell in text.split("\t") if cell.strip()]
+    numbers = [canonical_doc_number(cell) if len(cell) <= 40 else None for cell in cells]
+    categories = [CATEGORY.match(cell) for cell in cells]
+    if not all(n or c for n, c in zip(numbers, categories, strict=True)):
+        return False
+    for number, category in zip(numbers, categories, strict=True):
+        if number and head.doc_number is None:
+            head.doc_number = number
+        elif category and head.category is None:
+            head.category = category["code"].upper()
+    return True
+
+
 def _read_header(doc: CleanDocument) -> _Header:
     """Walk the first page's top elements in GB/T 9704 order, stopping at the first body paragraph."""
     head = _Header()
@@ -215,6 +230,10 @@ def _read_header(doc: CleanDocument) -> _Header:
         if para.page > 2:
             break
         text = para.text
+        if "\t" in text and head.title is None and _read_header_cells(head, text):
+            # 分类 left and 发文字号 right on one baseline (GB/T 9704 allows both on the number line).
+            index += 1
+            continue
         number = canonical_doc_number(text) if len(text) <= 40 else None
         if head.doc_number is None and number and head.title is None:
             head.doc_number = number

@@ -176,3 +176,25 @@ def test_category_variants(settings, printed: str, code: str) -> None:
     meta = extract_metadata(clean_document(reply_letter(category=printed)), settings)
     assert meta.category == code
     assert meta.title == "关于市政协十四届五次会议第059号提案答复的函"
+
+
+def test_category_and_doc_number_on_one_baseline(settings) -> None:
+    """分类 at the left margin and 发文字号 at the right, printed on the same line."""
+    y = 760.0
+    lines = [
+        centred("梧岭市工业和信息化局", y, 30),
+        left("分类：A1", y - 45),
+        right("梧工信函〔2024〕31号", y - 45),
+        centred("关于市政协九届三次会议第021号提案答复的函", y - 95, 22),
+        left("尊敬的林晓梅委员：", y - 140),
+        left("您提出的市政协九届三次会议第021号提案已收悉，我局高度", y - 169, indent=True, full=True),
+        left("重视，会同有关部门认真研究。现答复如下：", y - 198),
+        left("感谢您对我们工作的关心和支持。", y - 227, indent=True),
+        right("梧岭市工业和信息化局", y - 285),
+        right("2024年6月18日", y - 314),
+    ]
+    meta = extract_metadata(clean_document([RawPage(1, W, H, lines)]), settings)
+    assert meta.doc_number == "梧工信函〔2024〕31号"
+    assert meta.category == "A1"
+    assert meta.title == "关于市政协九届三次会议第021号提案答复的函"
+    assert meta.date == "2024-06-18"
