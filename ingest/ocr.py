@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 ENGINE_VERSION = "2"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
+# The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
+_RULE_LINE = re.compile(r"^[\s\-－—–_~一]{3,}$")
 
 
 @dataclass
@@ -238,6 +240,8 @@ def words_to_lines(
         if not kept:
             continue
         text = repair_ocr_line(" ".join(w.text for w in kept))
+        if _RULE_LINE.match(text):
+            continue
         left = min(w.left for w in kept) * sx
         right = max(w.left + w.width for w in kept) * sx
         top = page_size[1] - min(w.top for w in kept) * sy

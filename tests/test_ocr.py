@@ -203,3 +203,15 @@ def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
 )
 def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):
     assert repair_ocr_line(kept) == kept
+
+
+def test_words_become_lines_without_dust_or_the_masthead_rule():
+    def word(text: str, left: int, line: int, width: int = 60, height: int = 60) -> ocr._Word:
+        return ocr._Word(text, left, 100 * line, width, height, 90.0, (1, 1, line))
+
+    words = [word("-一", 100, 1), word("-一一一", 200, 1, 240), word("”", 80, 2, 8, 6),
+             word("景财", 100, 2, 120), word("〔2019]", 240, 2, 200),
+             word("3", 460, 2, 30), word("号", 500, 2)]
+    lines = ocr.words_to_lines(words, (1000, 1000), (500.0, 500.0))
+    assert [ln.text for ln in lines] == ["景财 〔2019〕 3 号"]
+    assert (lines[0].x0, lines[0].x1, lines[0].y1) == (50.0, 280.0, 400.0)
