@@ -24,7 +24,7 @@ _jieba_instances: dict[str, Any] = {}
 # A token worth indexing has at least one letter, digit or ideograph; punctuation and spaces are dropped.
 _WORDLIKE = re.compile(r"[^\W_]")
 # Bigram field units: a run of CJK characters, or a run of other letters/digits (kept whole: 2024, a1).
-_RUNS = re.compile(rf"(?P<cjk>[{CJK_CLASS}]+)|(?P<word>[^\W_{CJK_CLASS}]+)")
+RUNS = re.compile(rf"(?P<cjk>[{CJK_CLASS}]+)|(?P<word>[^\W_{CJK_CLASS}]+)")
 
 
 def jieba_tokenizer(userdict: str | None) -> Any:
@@ -130,7 +130,7 @@ def bigram_units(folded: str, query: bool = False) -> list[tuple[str, int, int]]
     runs may continue to the left and right.
     """
     units: list[tuple[str, int, int]] = []
-    matches = list(_RUNS.finditer(folded))
+    matches = list(RUNS.finditer(folded))
     for number, match in enumerate(matches):
         start, end = match.span()
         if match.group("word"):

@@ -44,6 +44,11 @@ def fold(text: str, t2s: bool = True) -> str:
     return folded
 
 
+@lru_cache(maxsize=65536)
+def _fold_char(char: str, t2s: bool) -> str:
+    return fold(char, t2s)
+
+
 def fold_with_offsets(text: str, t2s: bool = True) -> tuple[str, list[int] | None]:
     """Fold `text` and return `(folded, origin)`; `origin[i]` is the index in `text` of folded char i.
 
@@ -56,7 +61,7 @@ def fold_with_offsets(text: str, t2s: bool = True) -> tuple[str, list[int] | Non
     pieces: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        piece = fold(char, t2s)
+        piece = _fold_char(char, t2s)
         pieces.append(piece)
         origin.extend([index] * len(piece))
     origin.append(len(text))

@@ -20,8 +20,9 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.qparser import PlusMinusPlugin, QueryParser
 from whoosh.reading import IndexReader
 
-from index.analysis import bigram_units, cut, load_word_list
+from index.analysis import RUNS, bigram_units, cut, load_word_list
 from index.normalize import canonical_doc_number, find_doc_numbers, fold, is_cjk
+from index.phrasetext import needle
 from index.results import QueryError
 from ingest.settings import Settings
 
@@ -31,6 +32,24 @@ _OPERATORS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|(?:^|\s)[+-]|[()]|\
 _YEAR = re.compile(r"^\s*(\d{4})\s*(?:(?:\.\.|-|~|至)\s*(\d{4}))?\s*$")
 # Fields a user may name in a query, and what they search.
 PARSE_FIELDS = ("text", "title", "issuer", "doc_number", "year", "category", "doc_type")
+
+
+class BigramPhrase(Q.Phrase):
+    """A phrase over a bigram field that remembers the folded text it was made from."""
+
+    def __init__(
+        self, fieldname: str, words: list[str], literal: str, boost: float = 1.0, closed_end: bool = False
+    ) -> None:
+        super().__init__(fieldname, words, boost=boost)
+        self.literal = literal
+        self.closed_end = closed_end  # the phrase continues with another unit run (cut before digits)
+        self.needle = needle(literal, closed_end)
+
+    def normalize(self) -> Q.Query:
+        return self
+
+    def copy(self) -> BigramPhrase:
+        return BigramPhrase(self.fieldname, list(self.words), self.literal, self.boost, self.closed_end)
 
 
 class QuotedText(Q.Phrase):
@@ -271,9 +290,16 @@ class QueryBuilder:
             return Q.Term(fieldname, only, boost=boost)
         if open_end and not is_cjk(units[-1][-1]) and len(units[-1]) < 4:
             rest = units[:-1]
-            head = Q.Term(fieldname, rest[0]) if len(rest) == 1 else Q.Phrase(fieldname, rest)
+            folded = fold(text, self.t2s)
+            last_run = list(RUNS.finditer(folded))[-1]
+            literal = folded[: last_run.start()]
+            head: Q.Query = (
+                Q.Term(fieldname, rest[0])
+                if len(rest) == 1
+                else BigramPhrase(fieldname, rest, literal, closed_end=True)
+            )
             return Q.And([head, Q.Prefix(fieldname, units[-1])], boost=boost)
-        return Q.Phrase(fieldname, units, boost=boost)
+        return BigramPhrase(fieldname, units, fold(text, self.t2s), boost=boost)
 
     def _doc_number(self, text: str, built: BuiltQuery) -> Q.Query:
         canonical = canonical_doc_number(text)

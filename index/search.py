@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import query as Q
-from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.index import FileIndex
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from index.execute import Executor
 from index.facets import FacetCache, FacetTable
 from index.normalize import fold
+from index.phrasetext import PhraseTexts
+from index.postings import SnapshotPostings
 from index.querying import BuiltQuery, QueryBuilder
 from index.results import FACET_FIELDS, SORTS, FacetCount, Hit, QueryError, SearchRequest, SearchResult
 from index.similar import SimilarQueryBuilder, run_similar
@@ -35,10 +36,12 @@ from ingest.settings import Settings
 
 @dataclass
 class _Snapshot:
-    """A searcher and the facet table of the same index generation."""
+    """A searcher, its facet table, posting dicts and phrase texts, all of one index generation."""
 
     searcher: Searcher
     table: FacetTable
+    postings: SnapshotPostings
+    texts: dict[str, list[str]]
     folder: Path
     generation: int
     users: int = 0
@@ -66,7 +69,11 @@ class SearchEngine:
         )
         self.weighting = BM25F(B=float(section.get("bm25_b", 0.75)), K1=float(section.get("bm25_k1", 1.2)))
         self.similar_builder = SimilarQueryBuilder(settings)
+        self.postings_cache_entries = int(section.get("postings_cache_entries", 2_000_000))
+        self.score_all_below = int(section.get("score_all_below", 2000))
+        self.bm25 = (float(section.get("bm25_k1", 1.2)), float(section.get("bm25_b", 0.75)))
         self._facets = FacetCache()
+        self._texts = PhraseTexts(bool(section.get("traditional_to_simplified", True)))
         self._lock = threading.Lock()
         self._ix: FileIndex | None = None
         self._snapshot: _Snapshot | None = None
@@ -105,7 +112,11 @@ class SearchEngine:
                 # searcher costs one TOC read; facet values of unchanged segments are reused anyway.
                 searcher = self._ix.searcher(weighting=self.weighting)
             generation = searcher.reader().generation() or 0
-            new = _Snapshot(searcher, self._facets.table(searcher.reader()), folder, generation)
+            reader = searcher.reader()
+            postings = SnapshotPostings(reader, self.postings_cache_entries, *self.bm25)
+            new = _Snapshot(
+                searcher, self._facets.table(reader), postings, self._texts.table(reader), folder, generation
+            )
             if snap is not None:
                 snap.retired = True
                 self._release_locked(snap, 0)
@@ -186,24 +197,18 @@ class SearchEngine:
             result = result & other
         return result
 
+    def _executor(self, snap: _Snapshot) -> Executor:
+        return Executor(snap.postings, snap.texts, snap.searcher, snap.table)
+
     def _matched(
         self, snap: _Snapshot, built: BuiltQuery, allowed: frozenset[int] | None, started: float
     ) -> tuple[list[int], bool]:
-        """Every live document number matching the query and filters; True if the time limit cut it short."""
-        table = snap.table
+        """Every live document number matching the query and filters (the flag is kept for callers)."""
         if built.empty:
-            docs = table.live if allowed is None else allowed
+            docs = snap.table.live if allowed is None else allowed
             return list(docs), False
-        deadline = started + self.time_limit_s
-        out: list[int] = []
-        timed_out = False
-        for count, docnum in enumerate(snap.searcher.docs_for_query(built.query)):
-            if allowed is None or docnum in allowed:
-                out.append(docnum)
-            if count & 1023 == 1023 and time.perf_counter() > deadline:
-                timed_out = True
-                break
-        return out, timed_out
+        docs = self._executor(snap).run(built.query).docs
+        return list(_filtered(docs, snap.table.live, allowed)), False
 
     def _search(self, snap: _Snapshot, request: SearchRequest, started: float) -> SearchResult:
         searcher = snap.searcher
@@ -214,37 +219,41 @@ class SearchEngine:
         except Exception as exc:  # Whoosh's parser rejects some inputs with assorted errors
             raise QueryError("q", f"the query could not be read: {exc}") from exc
         allowed = self._allowed(snap.table, request)
-        matched, timed_out = self._matched(snap, built, allowed, started)
-        exact_total = len(matched)
-        partial: list[list[int]] = []
+        executor = self._executor(snap)
+        if built.empty:
+            exact = set(snap.table.live if allowed is None else allowed)
+            leaves: list = []
+        else:
+            found = executor.run(built.query)
+            exact = _filtered(found.docs, snap.table.live, allowed)
+            leaves = found.leaves
+        exact_total = len(exact)
+        partial: list[set[int]] = []
         if built.clauses and exact_total < self.relax_below:
-            partial = self._partial(snap, built, allowed, set(matched))
+            partial = self._partial(snap, executor, built, allowed, exact)
         wanted = request.page * request.per_page
         scores: dict[int, float | None] = {}
         if built.empty or request.sort == "date":
             date = snap.table.date
-            everything = matched + [n for bucket in partial for n in bucket]
+            everything = list(exact) + [n for bucket in partial for n in bucket]
             ordered = heapq.nlargest(wanted, everything, key=lambda n: (date[n], -n))
         else:
             ordered = []
-            for bucket, query in [(matched, built.query)] + [(b, Q.Or(built.clauses)) for b in partial]:
+            relaxed = [leaf for c in built.clauses for leaf in executor.run(c).leaves] if partial else []
+            for bucket, bucket_leaves in [(exact, leaves)] + [(b, relaxed) for b in partial]:
                 if len(ordered) >= wanted:
                     break
                 if bucket:
-                    ranked, bucket_scores, cut = self._ranked(
-                        searcher, BuiltQuery(query), set(bucket), wanted - len(ordered), started
-                    )
-                    ordered += ranked
-                    scores.update(bucket_scores)
-                    timed_out = timed_out or cut
-        matched = matched + [n for bucket in partial for n in bucket]
-        total = len(matched)
+                    top = executor.top(bucket, bucket_leaves, wanted - len(ordered), self.score_all_below)
+                    ordered += [d for _s, d in top]
+                    scores.update({d: round(s, 4) for s, d in top})
+        matched = list(exact) + [n for bucket in partial for n in bucket]
         page_docs = ordered[(request.page - 1) * request.per_page : wanted]
         pattern = self.highlighter.matcher(built.highlight) if request.highlight else None
         hits = [self._hit(searcher, n, scores.get(n), pattern) for n in page_docs]
         result = SearchResult(
             query=request.q,
-            total=total,
+            total=len(matched),
             page=request.page,
             per_page=request.per_page,
             took_ms=0.0,
@@ -252,14 +261,15 @@ class SearchEngine:
             facets=snap.table.count(matched, self.facet_limit),
             terms=list(dict.fromkeys(built.terms)),
         )
-        result.timed_out = timed_out
+        result.timed_out = False
         result.exact_total = exact_total
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return result
 
     def _partial(
-        self, snap: _Snapshot, built: BuiltQuery, allowed: frozenset[int] | None, exact: set[int]
-    ) -> list[list[int]]:
+        self, snap: _Snapshot, executor: Executor, built: BuiltQuery, allowed: frozenset[int] | None,
+        exact: set[int],
+    ) -> list[set[int]]:
         """Documents matching some but not all words, best covered first.
 
         A document's coverage is the sum of the rarity (log inverse document frequency) of the words it
@@ -269,31 +279,14 @@ class SearchEngine:
         live = max(1, len(snap.table.live))
         coverage: dict[int, float] = {}
         for clause in built.clauses:
-            docs = [n for n in snap.searcher.docs_for_query(clause) if allowed is None or n in allowed]
+            docs = _filtered(executor.run(clause).docs, snap.table.live, allowed)
             weight = math.log(1 + live / max(1, len(docs)))
-            for docnum in docs:
-                if docnum not in exact:
-                    coverage[docnum] = coverage.get(docnum, 0.0) + weight
-        buckets: dict[float, list[int]] = {}
+            for docnum in docs - exact:
+                coverage[docnum] = coverage.get(docnum, 0.0) + weight
+        buckets: dict[float, set[int]] = {}
         for docnum, value in coverage.items():
-            buckets.setdefault(round(value, 6), []).append(docnum)
+            buckets.setdefault(round(value, 6), set()).add(docnum)
         return [buckets[value] for value in sorted(buckets, reverse=True)]
-
-    def _ranked(
-        self, searcher: Searcher, built: BuiltQuery, allow: set[int], wanted: int, started: float
-    ) -> tuple[list[int], dict[int, float | None], bool]:
-        remaining = max(0.05, self.time_limit_s - (time.perf_counter() - started))
-        top = searcher.collector(limit=wanted, filter=allow)
-        collector = TimeLimitCollector(top, remaining, use_alarm=False)
-        timed_out = False
-        try:
-            searcher.search_with_collector(built.query, collector)
-        except TimeLimit:
-            timed_out = True
-        results = collector.results()
-        ordered = [hit.docnum for hit in results]
-        scores: dict[int, float | None] = {hit.docnum: round(hit.score, 4) for hit in results}
-        return ordered, scores, timed_out
 
     def _hit(self, searcher: Searcher, docnum: int, score: float | None, pattern: Any) -> Hit:
         stored = searcher.stored_fields(docnum)
@@ -394,6 +387,14 @@ class SearchEngine:
 
     def _opt(self, key: str, default: Any) -> Any:
         return self.settings.get("index", key, default)
+
+
+def _filtered(docs: Any, live: frozenset[int], allowed: frozenset[int] | None) -> set[int]:
+    """`docs` restricted to live documents passing the filters (the smaller set is iterated)."""
+    keep = allowed if allowed is not None else live
+    if isinstance(docs, (set, frozenset)):
+        return set(docs & keep)
+    return set(keep & docs) if len(keep) < len(docs) else {d for d in docs if d in keep}
 
 
 def _year_range(value: str | int) -> tuple[int, int]:

@@ -1,0 +1,232 @@
+"""Runs a rewritten Whoosh query as set algebra over bulk posting dicts, once per search.
+
+Each node yields the set of documents it matches and the scoring leaves under it; a document's score is
+the sum of the BM25 scores of the leaves it matches (what Whoosh's And/Or/AndMaybe matchers compute).
+A bigram phrase takes the documents holding all its bigrams, accepts those whose word field holds the
+phrase as one jieba word (the word is a substring of the same text), and checks only the rest: by a
+substring search in the folded text (`phrasetext`) or, for short metadata fields, Whoosh's phrase matcher.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+
+from whoosh import query as Q
+from whoosh.searching import Searcher
+
+from index.facets import FacetTable
+from index.normalize import CJK_CLASS
+from index.postings import Postings, SnapshotPostings
+from index.querying import BigramPhrase
+
+_CJK_ONLY = re.compile(rf"^[{CJK_CLASS}]+$")
+# The jieba field over the same text as a bigram field: its words prove a phrase without checking.
+WORD_FIELD = {"title_bg": "title", "content_bg": "content", "meta_bg": "meta"}
+
+
+@dataclass
+class Leaf:
+    """One scored unit of a query: the documents it matches and their term frequency."""
+
+    docs: Collection[int]
+    tf: Callable[[int], int]
+    idf: float
+    norms: list[float]
+    boost: float
+
+    def score(self, docnum: int, k1: float) -> float:
+        tf = self.tf(docnum)
+        return self.boost * self.idf * (tf * (k1 + 1)) / (tf + self.norms[docnum]) if tf else 0.0
+
+
+@dataclass
+class Matched:
+    docs: set[int] | frozenset[int]
+    leaves: list[Leaf] = field(default_factory=list)
+
+
+_NONE = Matched(frozenset())
+
+
+class Executor:
+    """Evaluates queries on one snapshot (not thread-safe: one per search)."""
+
+    def __init__(
+        self, postings: SnapshotPostings, texts: dict[str, list[str]], searcher: Searcher, table: FacetTable
+    ) -> None:
+        self.postings = postings
+        self.texts = texts
+        self.searcher = searcher
+        self.table = table
+        self._memo: dict[int, Matched] = {}
+
+    # --- matching -----------------------------------------------------------------------------------
+
+    def run(self, node: Q.Query, within: Collection[int] | None = None, boost: float = 1.0) -> Matched:
+        """The documents matching `node` (only those in `within`, when given, are guaranteed checked)."""
+        if within is None and boost == 1.0:
+            key = id(node)
+            found = self._memo.get(key)
+            if found is None:
+                found = self._memo[key] = self._run(node, None, 1.0)
+            return found
+        return self._run(node, within, boost)
+
+    def _run(self, node: Q.Query, within: Collection[int] | None, boost: float) -> Matched:
+        boost *= getattr(node, "boost", 1.0) or 1.0
+        if isinstance(node, BigramPhrase):
+            return self._phrase(node, within, boost)
+        if isinstance(node, Q.Term):
+            return self._term(node.fieldname, str(node.text), boost)
+        if isinstance(node, Q.Prefix):
+            return self._prefix(node.fieldname, str(node.text), boost)
+        if node is Q.NullQuery or isinstance(node, type(Q.NullQuery)):
+            return _NONE
+        if isinstance(node, Q.Every):
+            return Matched(self.table.live)
+        if isinstance(node, Q.NumericRange) and node.fieldname == "year":
+            first = node.start if node.start is not None else 1900
+            last = node.end if node.end is not None else 2100
+            return Matched(self.table.docs_in_years(int(first), int(last)))
+        if isinstance(node, Q.Not):
+            return Matched(self.table.live - self.run(node.query).docs)
+        if isinstance(node, Q.And):
+            return self._and(node.subqueries, within, boost)
+        if isinstance(node, (Q.Or, Q.DisjunctionMax)):
+            parts = [self._run(sub, within, boost) for sub in node.subqueries]
+            return Matched(set().union(*(p.docs for p in parts)), [leaf for p in parts for leaf in p.leaves])
+        if isinstance(node, Q.AndMaybe):
+            required = self._run(node.a, within, boost)
+            optional = self._run(node.b, required.docs, boost)
+            return Matched(required.docs, required.leaves + optional.leaves)
+        if isinstance(node, Q.AndNot):
+            positive = self._run(node.a, within, boost)
+            return Matched(positive.docs - self.run(node.b).docs, positive.leaves)
+        if isinstance(node, Q.Require):
+            scored = self._run(node.a, within, boost)
+            return Matched(scored.docs & self._run(node.b, scored.docs, boost).docs, scored.leaves)
+        # Anything else the parser may produce: Whoosh's own matcher, unscored.
+        return Matched(set(self.searcher.docs_for_query(node)) & self.table.live)
+
+    def _and(self, subqueries: Iterable[Q.Query], within: Collection[int] | None, boost: float) -> Matched:
+        docs: set[int] | frozenset[int] | None = None
+        leaves: list[Leaf] = []
+        for sub in subqueries:
+            part = self._run(sub, docs if docs is not None else within, boost)
+            docs = set(part.docs) if docs is None else docs & part.docs
+            leaves += part.leaves
+            if not docs:
+                return _NONE
+        return Matched(docs if docs is not None else frozenset(), leaves)
+
+    def _term(self, fieldname: str, text: str, boost: float) -> Matched:
+        posting = self.postings.get(fieldname, text)
+        if not posting:
+            return _NONE
+        return Matched(posting.keys(), [self._leaf(fieldname, posting, boost)])
+
+    def _leaf(self, fieldname: str, posting: Postings, boost: float) -> Leaf:
+        norms = self.postings.norms(fieldname)
+        return Leaf(posting.keys(), posting.get, self.postings.idf(len(posting)), norms, boost)
+
+    def _prefix(self, fieldname: str, text: str, boost: float) -> Matched:
+        merged: dict[int, int] = {}
+        for term in self.postings.expand_prefix(fieldname, text):
+            merged.update(self.postings.get(fieldname, term))
+        if not merged:
+            return _NONE
+        return Matched(merged.keys(), [self._leaf(fieldname, merged, boost)])
+
+    def _phrase(self, node: BigramPhrase, within: Collection[int] | None, boost: float) -> Matched:
+        fieldname = node.fieldname
+        units = [self.postings.get(fieldname, u) for u in node.words]
+        if not all(units):
+            return _NONE
+        units.sort(key=len)
+        candidates = units[0].keys() & units[1].keys()
+        for other in units[2:]:
+            candidates = candidates & other.keys()
+        proven: set[int] = set()
+        word_field = WORD_FIELD.get(fieldname)
+        if word_field and not node.closed_end and _CJK_ONLY.match(node.literal):
+            proven = candidates & self.postings.get(word_field, node.literal).keys()
+        rest = candidates - proven
+        if within is not None:
+            rest = rest & within if isinstance(within, (set, frozenset)) else {d for d in rest if d in within}
+        if rest:
+            proven |= self._verify(node, rest)
+        if not proven:
+            return _NONE
+        first = units[0]
+        others = units[1:]
+
+        def tf(docnum: int) -> int:
+            if docnum not in proven:
+                return 0
+            return min([first[docnum]] + [u[docnum] for u in others])
+
+        return Matched(proven, [Leaf(proven, tf, self.postings.idf(len(proven)),
+                                     self.postings.norms(fieldname), boost)])
+
+    def _verify(self, node: BigramPhrase, candidates: set[int]) -> set[int]:
+        texts = self.texts.get(node.fieldname)
+        if texts is not None and node.needle is not None:
+            target = node.needle
+            return {d for d in candidates if target in texts[d]}
+        return self._verify_positions(node.fieldname, node.words, candidates)
+
+    def _verify_positions(self, fieldname: str, units: list[str], candidates: set[int]) -> set[int]:
+        """Candidates where the units stand at consecutive positions (metadata fields, not in memory)."""
+        found: set[int] = set()
+        for leaf, offset in self.postings.leaves:
+            local = sorted(d - offset for d in candidates if offset <= d < offset + leaf.doc_count_all())
+            if not local:
+                continue
+            matchers = [leaf.postings(fieldname, u) for u in units]
+            for docnum in local:
+                if not all(m.is_active() for m in matchers):
+                    break  # a unit's postings ended: no later candidate holds it
+                starts: set[int] | None = None
+                for shift, matcher in enumerate(matchers):
+                    matcher.skip_to(docnum)
+                    if not matcher.is_active() or matcher.id() != docnum:
+                        starts = set()
+                        break
+                    here = {p - shift for p in matcher.value_as("positions")}
+                    starts = here if starts is None else starts & here
+                    if not starts:
+                        break
+                if starts:
+                    found.add(docnum + offset)
+        return found
+
+    # --- ranking ------------------------------------------------------------------------------------
+
+    def top(
+        self, docs: Collection[int], leaves: list[Leaf], wanted: int, score_all: int
+    ) -> list[tuple[float, int]]:
+        """The `wanted` best (score, docnum) of `docs`. Beyond `score_all` documents only a pool is scored:
+        the documents of the rarest leaves (title, metadata, exact number, rare words) up to `score_all`.
+        """
+        k1 = self.postings.k1
+        docs = docs if isinstance(docs, (set, frozenset)) else set(docs)
+        pool: Collection[int] = docs
+        if len(docs) > score_all:
+            chosen: set[int] = set()
+            for leaf in sorted(leaves, key=lambda item: len(item.docs)):
+                if len(leaf.docs) > score_all:
+                    break
+                chosen |= docs.intersection(leaf.docs)
+                if len(chosen) >= score_all:
+                    break
+            if len(chosen) < wanted:
+                for docnum in docs:
+                    chosen.add(docnum)
+                    if len(chosen) >= score_all:
+                        break
+            pool = chosen
+        scored = ((sum(leaf.score(d, k1) for leaf in leaves if d in leaf.docs), d) for d in pool)
+        return heapq.nlargest(wanted, scored, key=lambda item: (item[0], -item[1]))
