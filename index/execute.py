@@ -15,6 +15,9 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 from whoosh import query as Q
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from index.facets import FacetTable
@@ -182,21 +185,15 @@ class Executor:
         """Candidates where the units stand at consecutive positions (metadata fields, not in memory)."""
         found: set[int] = set()
         for leaf, offset in self.postings.leaves:
-            local = sorted(d - offset for d in candidates if offset <= d < offset + leaf.doc_count_all())
-            if not local:
-                continue
-            matchers = [leaf.postings(fieldname, u) for u in units]
+            local = {d - offset for d in candidates if offset <= d < offset + leaf.doc_count_all()}
+            try:
+                positions = [_positions(leaf.postings(fieldname, u), local) for u in units]
+            except TermNotFound:
+                continue  # a unit absent from this segment: none of its documents match
             for docnum in local:
-                if not all(m.is_active() for m in matchers):
-                    break  # a unit's postings ended: no later candidate holds it
-                starts: set[int] | None = None
-                for shift, matcher in enumerate(matchers):
-                    matcher.skip_to(docnum)
-                    if not matcher.is_active() or matcher.id() != docnum:
-                        starts = set()
-                        break
-                    here = {p - shift for p in matcher.value_as("positions")}
-                    starts = here if starts is None else starts & here
+                starts = set(positions[0].get(docnum, ()))
+                for shift, by_doc in enumerate(positions[1:], start=1):
+                    starts &= {p - shift for p in by_doc.get(docnum, ())}
                     if not starts:
                         break
                 if starts:
@@ -230,3 +227,30 @@ class Executor:
             pool = chosen
         scored = ((sum(leaf.score(d, k1) for leaf in leaves if d in leaf.docs), d) for d in pool)
         return heapq.nlargest(wanted, scored, key=lambda item: (item[0], -item[1]))
+
+
+def _positions(matcher: object, wanted: set[int]) -> dict[int, list[int]]:
+    """`{docnum: positions}` of a leaf matcher for the wanted documents, decoded block by block."""
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child  # deleted documents are never wanted (candidates come from live postings)
+    out: dict[int, list[int]] = {}
+    if not isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            if matcher.id() in wanted:
+                out[matcher.id()] = list(matcher.value_as("positions"))
+            matcher.next()
+        return out
+    decode = matcher.format.decoder("positions")
+    while matcher.is_active():
+        matcher._read_ids()
+        ids = matcher._ids
+        hits = [i for i, d in enumerate(ids) if d in wanted]
+        if hits:
+            matcher._read_values()
+            values = matcher._values
+            for i in hits:
+                out[ids[i]] = decode(values[i])
+        if matcher._lastblock:
+            break
+        matcher._goto(matcher._nextoffset)
+    return out

@@ -122,6 +122,6 @@ class SnapshotPostings:
         for leaf, _offset in self.leaves:
             length = leaf.doc_field_length
             count = leaf.doc_count_all()
-            norms.extend(k1 * ((1 - b) + b * length(n, fieldname, 0) / average) for n in range(count))
+            norms.extend(k1 * ((1 - b) + b * (length(n, fieldname, 0) or 0) / average) for n in range(count))
         self._norms[fieldname] = norms
         return norms
