@@ -43,6 +43,10 @@ class _Job:
     process: multiprocessing.process.BaseProcess
     conn: Connection
     started: float
+    last_progress: float  # when the worker last finished a page; a stall past the limit kills it
+
+    def deadline(self, stall_s: float, total_s: float) -> float:
+        return min(self.last_progress + stall_s, self.started + total_s)
 
 
 ProgressCallback = Callable[[Path, str, int], None]  # (file, event, count): "page" events for OCR
@@ -86,7 +90,10 @@ def run_files(
 ) -> Iterator[FileOutcome]:
     """Read `(path, doc_id)` pairs in parallel; yield a `FileOutcome` per file as each finishes."""
     workers = workers or int(settings["ingest"]["workers"]) or default_workers()
+    # A file may take `file_timeout_s` between two finished pages (a loop or a bomb stalls), and at most
+    # `file_max_s` in all (a long scan progresses page by page and must not be cut off early).
     timeout = float(settings["ingest"]["file_timeout_s"])
+    total = max(timeout, float(settings["ingest"]["file_max_s"]))
     context = multiprocessing.get_context("fork")
     pending = iter(jobs)
     running: dict[Connection, _Job] = {}
@@ -102,11 +109,12 @@ def run_files(
             process = context.Process(target=_child, args=(path, doc_id, settings, sender), daemon=True)
             process.start()
             sender.close()
-            running[receiver] = _Job(path, doc_id, process, receiver, time.monotonic())
+            now = time.monotonic()
+            running[receiver] = _Job(path, doc_id, process, receiver, now, now)
         if not running:
             return
         now = time.monotonic()
-        next_deadline = min(job.started + timeout for job in running.values())
+        next_deadline = min(job.deadline(timeout, total) for job in running.values())
         ready = wait(list(running), timeout=max(0.0, next_deadline - now))
         for conn in ready:
             job = running[conn]
@@ -116,14 +124,20 @@ def run_files(
                 yield outcome
         now = time.monotonic()
         for conn, job in list(running.items()):
-            if now - job.started > timeout:
+            if now >= job.deadline(timeout, total):
                 job.process.kill()
                 job.process.join()
                 conn.close()
                 del running[conn]
                 yield FileOutcome(
-                    job.path, job.doc_id, None, f"took longer than {timeout:g} s; stopped", now - job.started
+                    job.path, job.doc_id, None, _timeout_reason(job, now, timeout, total), now - job.started
                 )
+
+
+def _timeout_reason(job: _Job, now: float, stall_s: float, total_s: float) -> str:
+    if now - job.started >= total_s:
+        return f"took longer than {total_s:g} s in all; stopped"
+    return f"took longer than {stall_s:g} s without finishing a page; stopped"
 
 
 def _collect(job: _Job, on_progress: ProgressCallback | None) -> FileOutcome | None:
@@ -138,6 +152,7 @@ def _collect(job: _Job, on_progress: ProgressCallback | None) -> FileOutcome | N
         reason = "worker ran out of memory" if code in (-9, -6) else f"worker died (exit code {code})"
         return FileOutcome(job.path, job.doc_id, None, reason, elapsed)
     if kind == "progress":
+        job.last_progress = time.monotonic()
         if on_progress:
             on_progress(job.path, "page", int(payload))
         return None

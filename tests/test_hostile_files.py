@@ -37,9 +37,10 @@ EXPECTED = {
     "huge_page_count.pdf": rf"record|more than \d+ pages|took longer than {TIMEOUT_S} s",
     "lying_page_count.pdf": r"record",
     "decompression_bomb.pdf": rf"needs more than {MEMORY_MB} MiB of memory|worker ran out of memory",
-    "circular_kids.pdf": r"record|damaged PDF",
-    "circular_prev.pdf": r"damaged PDF|record",
-    "endless_inline_image.pdf": rf"took longer than {TIMEOUT_S} s; stopped",
+    # A reference loop either ends in pdfminer's cycle check or grows until the memory limit stops it.
+    "circular_kids.pdf": rf"record|damaged PDF|needs more than {MEMORY_MB} MiB of memory",
+    "circular_prev.pdf": rf"damaged PDF|record|needs more than {MEMORY_MB} MiB of memory",
+    "endless_inline_image.pdf": rf"took longer than {TIMEOUT_S} s .*stopped",
     "self_length.pdf": r"damaged PDF",
 }
 
