@@ -6,6 +6,7 @@ rest of the batch goes on. Results stream back as they finish.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import resource
@@ -65,6 +66,8 @@ def _limit_memory(megabytes: int) -> None:
 def _child(path: Path, doc_id: str, settings: Settings, conn: Connection) -> None:
     from ingest.pipeline import read_document
 
+    # pdfminer warns about every odd font ("Could not get FontBBox"); the file's outcome is what matters.
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
     try:
         _limit_memory(int(settings["ingest"]["file_memory_mb"]))
         record = read_document(path, settings, doc_id=doc_id, on_page=lambda n: conn.send(("progress", n)))
