@@ -5,12 +5,17 @@ the sum of the BM25 scores of the leaves it matches (what Whoosh's And/Or/AndMay
 A bigram phrase takes the documents holding all its bigrams, accepts those whose word field holds the
 phrase as one jieba word (the word is a substring of the same text), and checks only the rest: by a
 substring search in the folded text (`phrasetext`) or, for short metadata fields, Whoosh's phrase matcher.
+
+A search gets a deadline: once it passes, every node not yet evaluated matches nothing and phrase checks
+stop, so a hostile query returns the partial result it has (`timed_out`) instead of running on.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 import re
+import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
@@ -52,19 +57,30 @@ class Matched:
 
 
 _NONE = Matched(frozenset())
+# Phrase candidates checked between two looks at the clock.
+_CHECK_EVERY = 256
 
 
 class Executor:
     """Evaluates queries on one snapshot (not thread-safe: one per search)."""
 
     def __init__(
-        self, postings: SnapshotPostings, texts: dict[str, list[str]], searcher: Searcher, table: FacetTable
+        self, postings: SnapshotPostings, texts: dict[str, list[str]], searcher: Searcher, table: FacetTable,
+        deadline: float = math.inf,
     ) -> None:
         self.postings = postings
         self.texts = texts
         self.searcher = searcher
         self.table = table
+        self.deadline = deadline  # a `time.perf_counter()` value
+        self.timed_out = False
         self._memo: dict[int, Matched] = {}
+
+    def out_of_time(self) -> bool:
+        """True once the deadline has passed (and from then on, without looking at the clock again)."""
+        if not self.timed_out and time.perf_counter() > self.deadline:
+            self.timed_out = True
+        return self.timed_out
 
     # --- matching -----------------------------------------------------------------------------------
 
@@ -79,6 +95,8 @@ class Executor:
         return self._run(node, within, boost)
 
     def _run(self, node: Q.Query, within: Collection[int] | None, boost: float) -> Matched:
+        if self.out_of_time():
+            return _NONE
         boost *= getattr(node, "boost", 1.0) or 1.0
         if isinstance(node, BigramPhrase):
             return self._phrase(node, within, boost)
@@ -138,6 +156,8 @@ class Executor:
     def _prefix(self, fieldname: str, text: str, boost: float) -> Matched:
         merged: dict[int, int] = {}
         for term in self.postings.expand_prefix(fieldname, text):
+            if self.out_of_time():
+                break
             merged.update(self.postings.get(fieldname, term))
         if not merged:
             return _NONE
@@ -178,13 +198,21 @@ class Executor:
         texts = self.texts.get(node.fieldname)
         if texts is not None and node.needle is not None:
             target = node.needle
-            return {d for d in candidates if target in texts[d]}
+            found: set[int] = set()
+            ordered = list(candidates)
+            for start in range(0, len(ordered), _CHECK_EVERY):
+                if start and self.out_of_time():
+                    break
+                found.update(d for d in ordered[start : start + _CHECK_EVERY] if target in texts[d])
+            return found
         return self._verify_positions(node.fieldname, node.words, candidates)
 
     def _verify_positions(self, fieldname: str, units: list[str], candidates: set[int]) -> set[int]:
         """Candidates where the units stand at consecutive positions (metadata fields, not in memory)."""
         found: set[int] = set()
         for leaf, offset in self.postings.leaves:
+            if self.out_of_time():
+                break
             local = {d - offset for d in candidates if offset <= d < offset + leaf.doc_count_all()}
             try:
                 positions = [_positions(leaf.postings(fieldname, u), local) for u in units]

@@ -197,18 +197,20 @@ class SearchEngine:
             result = result & other
         return result
 
-    def _executor(self, snap: _Snapshot) -> Executor:
-        return Executor(snap.postings, snap.texts, snap.searcher, snap.table)
+    def _executor(self, snap: _Snapshot, started: float) -> Executor:
+        deadline = started + self.time_limit_s if self.time_limit_s > 0 else math.inf
+        return Executor(snap.postings, snap.texts, snap.searcher, snap.table, deadline)
 
     def _matched(
         self, snap: _Snapshot, built: BuiltQuery, allowed: frozenset[int] | None, started: float
     ) -> tuple[list[int], bool]:
-        """Every live document number matching the query and filters (the flag is kept for callers)."""
+        """Every live document number matching the query and filters; True if the time limit cut it short."""
         if built.empty:
             docs = snap.table.live if allowed is None else allowed
             return list(docs), False
-        docs = self._executor(snap).run(built.query).docs
-        return list(_filtered(docs, snap.table.live, allowed)), False
+        executor = self._executor(snap, started)
+        docs = executor.run(built.query).docs
+        return list(_filtered(docs, snap.table.live, allowed)), executor.timed_out
 
     def _search(self, snap: _Snapshot, request: SearchRequest, started: float) -> SearchResult:
         searcher = snap.searcher
@@ -219,7 +221,7 @@ class SearchEngine:
         except Exception as exc:  # Whoosh's parser rejects some inputs with assorted errors
             raise QueryError("q", f"the query could not be read: {exc}") from exc
         allowed = self._allowed(snap.table, request)
-        executor = self._executor(snap)
+        executor = self._executor(snap, started)
         if built.empty:
             exact = set(snap.table.live if allowed is None else allowed)
             leaves: list = []
@@ -261,7 +263,7 @@ class SearchEngine:
             facets=snap.table.count(matched, self.facet_limit),
             terms=list(dict.fromkeys(built.terms)),
         )
-        result.timed_out = False
+        result.timed_out = executor.timed_out
         result.exact_total = exact_total
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return result
