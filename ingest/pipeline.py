@@ -93,7 +93,7 @@ def read_document(
             methods.append("text")
             confidences.append(None)
             continue
-        result = ocr.read_page(path, page, quality, settings, doc_id)
+        result = ocr.read_page(path, page, quality, settings)
         if result is None:
             raw_pages[index] = RawPage(page.number, page.width, page.height, [])
             methods.append("none")

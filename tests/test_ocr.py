@@ -75,10 +75,9 @@ def test_a_scanned_page_is_read_with_its_text_and_metadata(reply):
     assert record.date == "2025-06-06"
 
 
-def test_ocr_lines_carry_pdf_coordinates(reply):
-    _record, settings = reply
+def test_ocr_lines_carry_pdf_coordinates(reply, tmp_path):
     page = next(iter_raw_pages(REPLY))
-    result = ocr.read_page(REPLY, page, assess_page(page.text), settings, "coordinates-check")
+    result = ocr.read_page(REPLY, page, assess_page(page.text), make_settings(tmp_path / "index"))
     assert result is not None and result.seconds > 0 and not result.cached
     lines = result.page.lines
     assert (result.page.width, result.page.height) == (page.width, page.height)
@@ -95,11 +94,11 @@ def test_ocr_lines_carry_pdf_coordinates(reply):
 
 def test_a_second_read_comes_from_the_cache(reply):
     record, settings = reply
-    key = ocr.cache_key(record.id, 1, settings)
+    key = ocr.cache_key(ocr.content_sha256(REPLY), 1, settings)
     with sqlite3.connect(settings.path("storage", "index_dir") / "records.sqlite3") as conn:
         assert conn.execute("SELECT COUNT(*) FROM ocr_cache WHERE key = ?", (key,)).fetchone()[0] == 1
     page = next(iter_raw_pages(REPLY))
-    result = ocr.read_page(REPLY, page, assess_page(page.text), settings, record.id)
+    result = ocr.read_page(REPLY, page, assess_page(page.text), settings)
     assert result is not None and result.cached and result.seconds == 0
     again = read_document(REPLY, settings)
     assert again.text == record.text and again.ocr_confidence == record.ocr_confidence
@@ -169,7 +168,7 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
     assert ocr.page_has_images(REPLY, 1) and not ocr.page_has_images(REPLY, 2)
     assert not ocr.page_has_images(MIXED, 1) and ocr.page_has_images(MIXED, 2)
     page = list(iter_raw_pages(REPLY))[1]
-    assert ocr.read_page(REPLY, page, assess_page(page.text), make_settings(tmp_path), "blank") is None
+    assert ocr.read_page(REPLY, page, assess_page(page.text), make_settings(tmp_path)) is None
 
 
 # --- OCR text repairs --------------------------------------------------------------------------
