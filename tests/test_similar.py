@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 from openapi_spec_validator import validate
+from whoosh.searching import Searcher
 
 from bench.truth_records import CORPUS, truth_records
 from index.search import SearchEngine
+from index.similar import run_similar
 from index.writer import DocumentIndex
 from ingest.jsonl import canonical_json, record_id
 from ingest.store import RecordStore
@@ -180,6 +182,25 @@ def test_engine_similar_text_directly(library: dict) -> None:
         assert result.hits and _shares_topic(library, result.hits[0].id, "老旧小区改造")
         assert "电梯" in result.terms
     finally:
+        engine.close()
+
+
+def test_posting_dict_scores_are_whoosh_bm25f(library: dict) -> None:
+    """The fast path ranks, scores and counts exactly as Whoosh's BM25F over the same OR query."""
+    engine = SearchEngine(library["index_dir"], library["settings"])
+    _doc_id, truth = _pick(library, "公共交通")
+    snap = engine._current()
+    try:
+        result = run_similar(engine, snap, truth["body"], 8, None)
+        similar = engine.similar_builder.build(truth["body"], snap.searcher.reader())
+        reader = snap.searcher.reader()
+        searcher = Searcher(reader, weighting=engine.similar_builder.weighting(), closereader=False)
+        expected = searcher.search(similar.query, limit=8)
+        assert [hit.id for hit in result.hits] == [hit["id"] for hit in expected]
+        assert [hit.score for hit in result.hits] == pytest.approx([hit.score for hit in expected], abs=1e-4)
+        assert result.total == len(list(snap.searcher.docs_for_query(similar.query)))
+    finally:
+        engine._release(snap)
         engine.close()
 
 
