@@ -136,6 +136,21 @@ def _left_margin(xs: list[float]) -> float:
     return min(key for key, count in counts.items() if count >= needed) * 2.0
 
 
+def _page_left_margin(xs: list[float], size: float, fallback: float) -> float:
+    """One page's left margin, tolerant of a few points of jitter in line starts (OCR boxes, a
+    scan shifted on the glass): the median start of the leftmost group of lines beginning within
+    0.6 character of each other that enough lines share. Pages with few lines use the document's."""
+    if len(xs) < 4:
+        return fallback
+    xs = sorted(xs)
+    window = 0.6 * size
+    groups = [[x for x in xs if start <= x <= start + window] for start in xs]
+    top = max(len(g) for g in groups)
+    needed = min(top, max(2, 0.2 * top))
+    group = next(g for g in groups if len(g) >= needed)
+    return group[len(group) // 2]
+
+
 def _shape(text: str) -> str:
     """A running header/footer keeps its words across pages; only the numbers change."""
     return re.sub(r"\d+", "#", re.sub(r"\s+", "", normalize_text(text)))
@@ -252,6 +267,12 @@ def clean_document(raw_pages: list[RawPage]) -> CleanDocument:
     body_size = sizes.most_common(1)[0][0] if sizes else 12.0
     normal = [ln for ln in body_lines if abs(ln.size - body_size) <= 0.15 * body_size]
     left = _left_margin([ln.x0 for ln in normal])
+    normal_ids = {id(ln) for ln in normal}
+    page_left = [
+        _page_left_margin([s.line.x0 for s in segs if s.page_index == pi and id(s.line) in normal_ids],
+                          body_size, left)
+        for pi in range(len(raw_pages))
+    ]
     wide = sorted(ln.x1 for ln in normal)
     right = wide[int(len(wide) * 0.9)] if wide else 0.0
     if raw_pages:
@@ -265,7 +286,7 @@ def clean_document(raw_pages: list[RawPage]) -> CleanDocument:
     first_line: Line | None = None
     for seg in segs:
         if current is not None and prev is not None and _continues(
-            prev, seg, body_size, left, right, first_line, current.text
+            prev, seg, body_size, page_left[seg.page_index], right, first_line, current.text
         ):
             current.text = _join(current.text, seg.text)
             current.printed_lines.append(seg.text)
@@ -329,7 +350,8 @@ def _continues(
         return False
     same_page = prev.page_index == cur.page_index
     if same_page:
-        pitch = a.y0 - b.y0
+        # Centres, not baselines: an OCR box's bottom moves with the glyphs in it (descenders, marks).
+        pitch = (a.y0 + a.y1 - b.y0 - b.y1) / 2
         if pitch <= 0 or pitch > 2.3 * size:
             return False
     big = a.size > 1.15 * body_size

@@ -26,6 +26,12 @@ DOC_NUMBER = re.compile(
 ORDER_NUMBER = re.compile(r"^(?P<prefix>[\u4e00-\u9fff]{1,8}?)第\s*(?P<seq>\d{1,5})\s*号$")
 # The colon is optional: OCR often drops it ("分类 B").
 CATEGORY = re.compile(r"^(?:分类|类别|办理类别|答复类别|办理结果类别)\s*[:：]?\s*(?P<code>[A-Da-d][0-9]?)\b")
+# The 分类 label itself, whatever follows it: a scan may leave the code unreadable (分类：也).
+CATEGORY_LABEL = re.compile(r"^(?:分类|类别|办理类别|答复类别|办理结果类别)\s*[:：]?\s*\S?\s*$")
+# A 发文字号 line whose parts a scan damaged: a short line with a bracketed year (景公字[20191 2).
+NUMBER_SHAPED = re.compile(
+    rf"^[\u4e00-\u9fff]{{1,16}}\s*[{re.escape(_OPEN)}]\s*(?:19|20)\d{{2}}\S{{0,6}}\s*\S{{0,3}}$"
+)
 SALUTATION_PREFIX = re.compile(r"^(?:尊敬的)")
 ROLE_SUFFIX = re.compile(r"(?:等)?(?:委员|代表)$")
 PROPOSAL = re.compile(
@@ -189,7 +195,8 @@ def _is_masthead(paras: list[Paragraph], index: int, body_size: float) -> bool:
     if re.sub(r"\s+", "", para.text).endswith("文件"):
         return True
     following = paras[index + 1].text if index + 1 < len(paras) else ""
-    return bool(canonical_doc_number(following) or CATEGORY.match(following))
+    return bool(canonical_doc_number(following) or CATEGORY_LABEL.match(following)
+                or CATEGORY.match(following) or NUMBER_SHAPED.match(following))
 
 
 @dataclass
@@ -242,6 +249,11 @@ def _read_header(doc: CleanDocument) -> _Header:
         cat = CATEGORY.match(text)
         if head.category is None and cat and head.title is None:
             head.category = cat["code"].upper()
+            index += 1
+            continue
+        if head.title is None and (CATEGORY_LABEL.match(text) or NUMBER_SHAPED.match(text)):
+            # The line is where the 分类 or 发文字号 goes but its value did not survive the scan:
+            # the field stays empty, and the header goes on to the title.
             index += 1
             continue
         if head.title is None and head.masthead is None and head.doc_number is None and _is_masthead(

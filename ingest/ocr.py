@@ -44,6 +44,12 @@ INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
 _RULE_LINE = re.compile(r"^[\s\-－—–_~一]{3,}$")
+# Rules, seals and specks read alone as a few marks or Latin letters ("~", "ee"); a real line of a
+# Chinese document holding no Chinese character and no digit is never that short.
+_NOISE_LINE = re.compile(r"^[^\u3400-\u9fff0-9]{1,3}$")
+# Short lines scoring below this are specks; under a seal the second look's words are kept regardless.
+_SPECK_LINE_CONF = 30.0
+_SECOND_LOOK_BLOCK = 10_000
 
 
 @dataclass
@@ -241,7 +247,11 @@ def words_to_lines(
         if not kept:
             continue
         text = repair_ocr_line(" ".join(w.text for w in kept))
-        if _RULE_LINE.match(text):
+        if _RULE_LINE.match(text) or _NOISE_LINE.match(text):
+            continue
+        doubtful = mean_confidence(kept) < _SPECK_LINE_CONF and not _second_look(kept)
+        if doubtful and len(text.replace(" ", "")) <= 3:
+            # A lone mark Tesseract itself doubts (dust, a fold, the edge of a seal read as 人).
             continue
         left = min(w.left for w in kept) * sx
         right = max(w.left + w.width for w in kept) * sx
@@ -250,6 +260,10 @@ def words_to_lines(
         lines.append(Line(text, left, bottom, right, top, _font_size(kept) * sx))
     lines.sort(key=lambda ln: (-round(ln.y1 / 2), ln.x0))
     return lines
+
+
+def _second_look(words: list[_Word]) -> bool:
+    return words[0].line_key[0] >= _SECOND_LOOK_BLOCK
 
 
 def _is_speck(word: _Word, glyph_height: float) -> bool:
@@ -270,10 +284,11 @@ def _font_size(words: list[_Word]) -> float:
     one paragraph and would split it. The median over neighbouring words ignores one gap or one bad box.
     """
     ordered = sorted(words, key=lambda w: w.left)
+    # Digits and Latin are set with uneven gaps around them; only full-width words give the grid.
     pitches = [
-        (nxt.left - word.left) / _ems(word.text)
+        (nxt.left - word.left) / len(word.text)
         for word, nxt in zip(ordered, ordered[1:], strict=False)
-        if _ems(word.text) and nxt.left > word.left
+        if all(ord(ch) >= 0x2000 for ch in word.text) and nxt.left > word.left
     ]
     if not pitches:
         width = max(w.left + w.width for w in words) - min(w.left for w in words)
@@ -310,7 +325,7 @@ def mean_confidence(words: list[_Word]) -> float:
 
 # `[ocr]` keys that change what Tesseract returns; a different value means a fresh OCR, not a cache hit.
 RESULT_KEYS = ("dpi", "languages", "psm", "rotation_check_below", "gap_reread_ink", "seal_clip_level",
-               "gap_reread_min_conf")
+               "gap_reread_min_conf", "gap_trusted_line_conf")
 
 
 def cache_key(file_sha256: str, page_number: int, settings: Settings) -> str:
@@ -456,7 +471,7 @@ def _ocr_page(
                     image, words, confidence = turned, turned_words, mean_confidence(turned_words)
                     warnings.append(f"page {page.number}: scanned turned by {rotation}°; read upright")
         if words and float(cfg["gap_reread_ink"]) > 0:
-            words += _reread_gaps(image, words, settings, workdir, deadline)
+            words = _reread_gaps(image, words, settings, workdir, deadline)
     return words, image.size, confidence, warnings
 
 
@@ -466,16 +481,24 @@ def _ocr_page(
 def _reread_gaps(
     image: Image.Image, words: list[_Word], settings: Settings, workdir: Path, deadline: float
 ) -> list[_Word]:
-    """Re-read bands of ink that Tesseract's layout analysis skipped, with light marks (seals) removed.
+    """Re-read bands of ink that Tesseract skipped or misread, with light marks (seals) removed.
 
-    A red seal over the signature and date scans as mid-grey; Tesseract takes the whole area for a
-    picture and drops the text under it. Clipping everything lighter than the ink level to white in
-    that band only (not the page: it would thin every other glyph) lets the text through.
+    A red seal over the signature and date scans as mid-grey; Tesseract either takes the whole area
+    for a picture and drops the text under it, or reads it as a few garbled low-confidence marks.
+    Only lines it read with confidence count as covered; the rest of the page is looked at again,
+    clipping everything lighter than the ink level to white in that band only (not the page: it
+    would thin every other glyph). Returns the page's words with each re-read band's doubtful
+    words replaced by what the second look found there.
     """
     cfg = settings["ocr"]
     heights = sorted(w.height for w in words)
     char = max(8, heights[len(heights) // 2])
-    covered = sorted((w.top, w.top + w.height) for w in words)
+    trusted_conf = float(cfg["gap_trusted_line_conf"])
+    lines: dict[tuple[int, int, int], list[_Word]] = {}
+    for word in words:
+        lines.setdefault(word.line_key, []).append(word)
+    trusted = {key for key, group in lines.items() if mean_confidence(group) >= trusted_conf}
+    covered = sorted((w.top, w.top + w.height) for w in words if w.line_key in trusted)
     width, height = image.size
     bands: list[tuple[int, int]] = []
     cursor = 0
@@ -484,7 +507,7 @@ def _reread_gaps(
             bands.append((cursor, top))
         cursor = max(cursor, bottom)
     ink_level = int(cfg["seal_clip_level"])
-    found: list[_Word] = []
+    kept = list(words)
     for top, bottom in bands:
         band = image.crop((0, top, width, bottom))
         dark = sum(band.histogram()[:ink_level])
@@ -492,11 +515,16 @@ def _reread_gaps(
             continue
         clipped = band.point(lambda v: 255 if v >= ink_level else v)
         clipped = ImageOps.expand(clipped, border=char, fill=255)
+        found: list[_Word] = []
         for word in run_tesseract(clipped, str(cfg["languages"]), 6, workdir, _remaining(deadline)):
             if word.conf < float(cfg["gap_reread_min_conf"]):
                 continue
             word.left -= char
             word.top += top - char
-            word.line_key = (10_000 + top, *word.line_key[1:])
+            word.line_key = (_SECOND_LOOK_BLOCK + top, *word.line_key[1:])
             found.append(word)
-    return found
+        if found:
+            # The first look's doubtful words in this band are the garbled reading of the same ink.
+            kept = [w for w in kept if w.line_key in trusted or not top <= w.top + w.height / 2 < bottom]
+            kept += found
+    return kept

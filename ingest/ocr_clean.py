@@ -30,6 +30,17 @@ _PREFIX_LOOKALIKES = {"画": "函", "酚": "函", "男": "函", "困": "函"}
 _PREFIX_BEFORE_YEAR = re.compile(
     rf"[{''.join(_PREFIX_LOOKALIKES)}](?=\s*〔(?:19|20)\d{{2}}〕\s*\d{{1,4}}\s*号)"
 )
+# 函 closing a title (答复函, 复函) as chi_sim misreads it; no title or sentence ends in 答复国 or 复力.
+_HAN_END_LOOKALIKES = {"画": "函", "男": "函", "困": "函", "国": "函", "力": "函", "酚": "函"}
+_REPLY_LETTER_END = re.compile(rf"答复{_SPACES}[{''.join(_HAN_END_LOOKALIKES)}](?=\s*$)")
+# A whole 发文字号 line: prefix, year in (mis-read) brackets, number, 号. The closing bracket may come out
+# as j, l or |, a 1 right after it as a bracket, and specks may sit before the number.
+_NUMBER_LINE = re.compile(
+    rf"^(?P<prefix>(?:[{_HAN}]{_SPACES}){{1,16}}?)[\[〔［【(（]{_SPACES}(?P<year>(?:19|20)\d{{2}})"
+    rf"(?:[jlI|\]〕］】)）]|{_SPACES}[\]〕］】)）])?{_SPACES}(?P<seq>[^号\s]{{1,6}}){_SPACES}号$"
+)
+_SEQ_LOOKALIKES = str.maketrans({"]": "1", "|": "1", "l": "1", "I": "1", "丨": "1", "O": "0", "o": "0"})
+_SEQ_SPECKS = re.compile(r"[?？.·,'`]")
 _DIGIT = r"[0-9]"
 # O/o between digits is a zero; l, I or | between digits is a one.
 _ZERO_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[Oo](?={_DIGIT}|[Oo]*{_DIGIT})")
@@ -44,10 +55,24 @@ def _full_width_mark(match: re.Match[str]) -> str:
     return _FULL_WIDTH[match.group(1) or match.group(2)]
 
 
+def _repair_number_line(text: str) -> str:
+    """景府发 [2024j ] 号 → 景府发〔2024〕1号; a line whose number is still not digits stays as read."""
+    match = _NUMBER_LINE.match(text.strip())
+    if not match:
+        return text
+    seq = _SEQ_SPECKS.sub("", match["seq"].translate(_SEQ_LOOKALIKES))
+    if not (seq.isdigit() and len(seq) <= 4):
+        return text
+    prefix = re.sub(r"\s+", "", match["prefix"])
+    return f"{prefix}〔{match['year']}〕{seq}号"
+
+
 def repair_ocr_line(text: str) -> str:
     """One OCR line with Chinese punctuation, digits and numerals restored; spaces are left to `clean.py`."""
     text = _YEAR_BRACKET.sub(r"〔\1〕", text)
     text = _PREFIX_BEFORE_YEAR.sub(lambda m: _PREFIX_LOOKALIKES[m.group(0)], text)
+    text = _repair_number_line(text)
+    text = _REPLY_LETTER_END.sub("答复函", text)
     text = _MARK_NEAR_CJK.sub(_full_width_mark, text)
     text = _PAREN_CJK.sub(r"（\1）", text)
     text = _PERIOD_AFTER_HAN.sub("。", text)
