@@ -10,13 +10,20 @@ from typing import Any
 
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from index.analysis import bigram_analyzer, word_analyzer
+from index.analysis import UnitPositions, bigram_analyzer, word_analyzer
 from index.normalize import canonical_doc_number
 from ingest.record import DocumentRecord
 from ingest.settings import Settings
 
 # Separates the values of a multi-valued column (a joint document's issuers).
 MULTI_SEP = "\x1f"
+
+
+def _text(analyzer: Any, stored: bool = False) -> TEXT:
+    """A phrase-capable text field whose postings are built by `UnitPositions` (same bytes as Whoosh's)."""
+    field = TEXT(analyzer=analyzer, stored=stored, phrase=True)
+    field.format = UnitPositions(field_boost=field.format.field_boost)
+    return field
 
 
 def build_schema(settings: Settings) -> Schema:
@@ -28,14 +35,14 @@ def build_schema(settings: Settings) -> Schema:
         id=ID(unique=True, stored=True, sortable=True),
         revision=NUMERIC(int, bits=64, stored=True, sortable=True),
         # ranking fields (jieba words) and substring fields (bigrams), with positions for phrases
-        title=TEXT(analyzer=words, stored=True, phrase=True),
-        title_bg=TEXT(analyzer=bigrams, phrase=True),
-        content=TEXT(analyzer=words, phrase=True),
-        content_bg=TEXT(analyzer=bigrams, phrase=True),
+        title=_text(words, stored=True),
+        title_bg=_text(bigrams),
+        content=_text(words),
+        content_bg=_text(bigrams),
         # 发文字号, issuers, proposer, addressee, session, proposal number: short metadata text
-        meta=TEXT(analyzer=words, phrase=True),
-        meta_bg=TEXT(analyzer=bigrams, phrase=True),
-        issuer_bg=TEXT(analyzer=bigrams, phrase=True),
+        meta=_text(words),
+        meta_bg=_text(bigrams),
+        issuer_bg=_text(bigrams),
         doc_number_id=ID(),  # canonical 〔〕 form, for exact matches of a pasted number
         # filters and facets (columns), sort key
         issuer_list=ID(sortable=True),
@@ -81,6 +88,7 @@ def index_fields(record: DocumentRecord, revision: int) -> dict[str, Any]:
     """The keyword arguments of `writer.update_document` for one stored record."""
     issuers = [i for i in (record.issuers or ([record.issuer] if record.issuer else [])) if i]
     content = record_content(record)
+    meta = record_meta(record)
     fields: dict[str, Any] = {
         "id": record.id,
         "revision": revision,
@@ -88,8 +96,8 @@ def index_fields(record: DocumentRecord, revision: int) -> dict[str, Any]:
         "title_bg": record.title or "",
         "content": content,
         "content_bg": content,
-        "meta": record_meta(record),
-        "meta_bg": record_meta(record),
+        "meta": meta,
+        "meta_bg": meta,
         "issuer_bg": "\n".join(issuers),
         "issuer_list": MULTI_SEP.join(issuers),
         "doc_number": record.doc_number,
