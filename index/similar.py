@@ -291,9 +291,9 @@ def length_norms(postings: SnapshotPostings, fieldname: str, k1: float, b: float
     norms: list[float] = []
     for leaf, _offset in postings.leaves:
         length = leaf.doc_field_length
-        # Whoosh's scorer reads a missing length as 1.
+        # Whoosh's scorer reads a missing length as 1; a deleted document's length may be None.
         norms.extend(
-            k1 * ((1 - b) + b * length(n, fieldname, 1) / average) for n in range(leaf.doc_count_all())
+            k1 * ((1 - b) + b * (length(n, fieldname, 1) or 1) / average) for n in range(leaf.doc_count_all())
         )
     with _norms_lock:
         _norms.setdefault(postings, {})[key] = norms
