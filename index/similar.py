@@ -291,7 +291,8 @@ def length_norms(postings: SnapshotPostings, fieldname: str, k1: float, b: float
     norms: list[float] = []
     for leaf, _offset in postings.leaves:
         length = leaf.doc_field_length
-        # Whoosh's scorer reads a missing length as 1; a deleted document's length may be None.
+        # Whoosh's scorer reads a missing length as 1; a document without the field (a scan read without
+        # OCR) has None.
         norms.extend(
             k1 * ((1 - b) + b * (length(n, fieldname, 1) or 1) / average) for n in range(leaf.doc_count_all())
         )

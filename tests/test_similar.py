@@ -21,6 +21,7 @@ from index.search import SearchEngine
 from index.similar import run_similar
 from index.writer import DocumentIndex
 from ingest.jsonl import canonical_json, record_id
+from ingest.record import DocumentRecord
 from ingest.store import RecordStore
 from tests.web_library import make_settings
 from webapp import create_app
@@ -202,6 +203,48 @@ def test_posting_dict_scores_are_whoosh_bm25f(library: dict) -> None:
     finally:
         engine._release(snap)
         engine.close()
+
+
+def test_a_reply_is_matched_on_its_matter_not_its_feedback_form(library: dict) -> None:
+    """The enclosed 征询意见表 (□满意 □基本满意 □不满意, 提案人签名 …) is the same in every reply."""
+    doc_id, truth = next(
+        (i, t) for i, t in library["truths"].items()
+        if any(isinstance(a, dict) and "满意" in a.get("text", "") for a in t.get("attachments") or [])
+    )
+    engine = SearchEngine(library["index_dir"], library["settings"])
+    try:
+        result = engine.similar(doc_id, 5)
+    finally:
+        engine.close()
+    form_words = {"满意", "基本", "征询意见表", "征求意见表", "提案人", "代表人", "签名", "承办单位"}
+    assert result.terms and not form_words & set(result.terms)
+    topic = truth["topics"][0]
+    assert sum(_shares_topic(library, hit.id, topic) for hit in result.hits) >= 4
+
+
+def test_scores_survive_deleted_and_textless_documents(library: dict, tmp_path: Path) -> None:
+    """A deleted document keeps its number; a scan read without OCR has no content length: both are fine."""
+    index_dir = tmp_path / "index"
+    settings = make_settings(index_dir)
+    picked = [(i, t) for i, t in library["truths"].items() if "食品安全" in t["topics"]][:4]
+    scan = DocumentRecord(id="0" * 64, filename="scan.pdf", title="扫描件")
+    with RecordStore(library["index_dir"]) as source, RecordStore(index_dir) as store:
+        for doc_id, _truth in picked:
+            store.put(source.get(doc_id))
+        store.put(scan)
+        index = DocumentIndex(index_dir, settings)
+        index.rebuild(store)
+        store.delete(picked[0][0])
+        index.apply(store, [], [picked[0][0]])
+        index.close()
+    engine = SearchEngine(index_dir, settings)
+    try:
+        result = engine.similar_text(picked[1][1]["body"], 5)
+    finally:
+        engine.close()
+    ids = [hit.id for hit in result.hits]
+    assert ids[0] == picked[1][0] and picked[0][0] not in ids and scan.id not in ids
+    assert result.total == len(ids) <= len(picked) - 1
 
 
 def test_search_page_has_the_box_and_the_page_shows_shared_terms(client, library: dict) -> None:
