@@ -267,6 +267,7 @@ def clean_document(raw_pages: list[RawPage]) -> CleanDocument:
     body_size = sizes.most_common(1)[0][0] if sizes else 12.0
     normal = [ln for ln in body_lines if abs(ln.size - body_size) <= 0.15 * body_size]
     left = _left_margin([ln.x0 for ln in normal])
+    left = _page_left_margin([ln.x0 for ln in normal], body_size, left)
     normal_ids = {id(ln) for ln in normal}
     page_left = [
         _page_left_margin([s.line.x0 for s in segs if s.page_index == pi and id(s.line) in normal_ids],

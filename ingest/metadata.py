@@ -32,7 +32,8 @@ CATEGORY_LABEL = re.compile(r"^(?:分类|类别|办理类别|答复类别|办理
 NUMBER_SHAPED = re.compile(
     rf"^[\u4e00-\u9fff]{{1,16}}\s*[{re.escape(_OPEN)}]\s*(?:19|20)\d{{2}}\S{{0,6}}\s*\S{{0,3}}$"
 )
-SALUTATION_PREFIX = re.compile(r"^(?:尊敬的)")
+# 尊敬的, also with its middle character misread on a scan (尊族的).
+SALUTATION_PREFIX = re.compile(r"^(?:尊敬的|尊[\u4e00-\u9fff]的(?=\S{2}))")
 ROLE_SUFFIX = re.compile(r"(?:等)?(?:委员|代表)$")
 PROPOSAL = re.compile(
     r"(?:关于|对)*(?P<session>[\u4e00-\u9fff]{0,12}?(?:届|次)[\u4e00-\u9fff]{0,10}?会议)?\s*第\s*(?P<number>\d{1,5})\s*号\s*"

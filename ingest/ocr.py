@@ -39,7 +39,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
@@ -50,6 +50,8 @@ _NOISE_LINE = re.compile(r"^[^\u3400-\u9fff0-9]{1,3}$")
 # Short lines scoring below this are specks; under a seal the second look's words are kept regardless.
 _SPECK_LINE_CONF = 30.0
 _SECOND_LOOK_BLOCK = 10_000
+# Blank wider than this many characters inside one Tesseract line separates two blocks of text.
+_GAP_EMS = 3.0
 
 
 @dataclass
@@ -244,22 +246,48 @@ def words_to_lines(
         typical = _glyph_height(group)
         # Scanner dust reads as tiny stray quotes and commas; real marks are a fifth of a character or more.
         kept = [w for w in group if not _is_speck(w, typical)]
-        if not kept:
-            continue
-        text = repair_ocr_line(" ".join(w.text for w in kept))
-        if _RULE_LINE.match(text) or _NOISE_LINE.match(text):
-            continue
-        doubtful = mean_confidence(kept) < _SPECK_LINE_CONF and not _second_look(kept)
-        if doubtful and len(text.replace(" ", "")) <= 3:
-            # A lone mark Tesseract itself doubts (dust, a fold, the edge of a seal read as 人).
-            continue
-        left = min(w.left for w in kept) * sx
-        right = max(w.left + w.width for w in kept) * sx
-        top = page_size[1] - min(w.top for w in kept) * sy
-        bottom = page_size[1] - max(w.top + w.height for w in kept) * sy
-        lines.append(Line(text, left, bottom, right, top, _font_size(kept) * sx))
+        for piece in _split_at_gaps(kept):
+            line = _to_line(piece, sx, sy, page_size[1])
+            if line is not None:
+                lines.append(line)
     lines.sort(key=lambda ln: (-round(ln.y1 / 2), ln.x0))
     return lines
+
+
+def _to_line(words: list[_Word], sx: float, sy: float, page_height: float) -> Line | None:
+    text = repair_ocr_line(" ".join(w.text for w in words))
+    if _RULE_LINE.match(text) or _NOISE_LINE.match(text):
+        return None
+    doubtful = mean_confidence(words) < _SPECK_LINE_CONF and not _second_look(words)
+    if doubtful and len(text.replace(" ", "")) <= 3:
+        # A lone mark Tesseract itself doubts (dust, a fold, the edge of a seal read as 人).
+        return None
+    left = min(w.left for w in words) * sx
+    right = max(w.left + w.width for w in words) * sx
+    top = page_height - min(w.top for w in words) * sy
+    bottom = page_height - max(w.top + w.height for w in words) * sy
+    return Line(text, left, bottom, right, top, _font_size(words) * sx)
+
+
+def _split_at_gaps(words: list[_Word]) -> list[list[_Word]]:
+    """Split a Tesseract line where a wide blank separates two blocks on one baseline.
+
+    The 印发 line (office left, date right), 分类 beside the 发文字号, joint signatures side by side:
+    the text layer gives these as separate pieces, which the cleaner joins with a tab, and a gap
+    inside one line would make its character pitch (its font size) look far too large.
+    """
+    if len(words) < 2:
+        return [words] if words else []
+    ordered = sorted(words, key=lambda w: w.left)
+    pitch = _font_size(ordered)
+    pieces = [[ordered[0]]]
+    for word in ordered[1:]:
+        last = pieces[-1][-1]
+        if word.left - last.left - _ems(last.text) * pitch > _GAP_EMS * pitch:
+            pieces.append([word])
+        else:
+            pieces[-1].append(word)
+    return pieces
 
 
 def _second_look(words: list[_Word]) -> bool:
@@ -271,32 +299,38 @@ def _is_speck(word: _Word, glyph_height: float) -> bool:
 
 
 def _ems(text: str) -> float:
-    """Width of `text` in ems: CJK characters and full-width marks are one, ASCII half."""
-    return sum(0.5 if ord(ch) < 0x2000 else 1.0 for ch in text if not ch.isspace())
+    """Width of `text` in ems: CJK characters and marks are one, ASCII letters and digits half.
+
+    chi_sim prints half-width : , ; ( ) for the full-width marks it saw, so those count as one.
+    """
+    return sum(0.5 if ch.isascii() and ch.isalnum() else 1.0 for ch in text if not ch.isspace())
 
 
 def _font_size(words: list[_Word]) -> float:
     """The line's font size in pixels, read from its character pitch.
 
     Chinese text is set on a grid: each character advances one em (GB/T 9704 lines are justified to
-    28 characters of 16 pt over 156 mm, so pitch and size agree within a few percent). Word starts are
-    placed by Tesseract far more steadily than its box heights, which swing by a third between lines of
-    one paragraph and would split it. The median over neighbouring words ignores one gap or one bad box.
+    28 characters of 16 pt over 156 mm, so pitch and size agree within a few percent). Where words
+    start is steadier than Tesseract's box heights, which swing by a third between lines of one
+    paragraph and would split it; single word starts still jitter, so the pitch is the median slope
+    of start position over character count between words at least three ems apart (Theil-Sen).
     """
     ordered = sorted(words, key=lambda w: w.left)
-    # Digits and Latin are set with uneven gaps around them; only full-width words give the grid.
-    pitches = [
-        (nxt.left - word.left) / len(word.text)
-        for word, nxt in zip(ordered, ordered[1:], strict=False)
-        if all(ord(ch) >= 0x2000 for ch in word.text) and nxt.left > word.left
-    ]
-    if not pitches:
-        width = max(w.left + w.width for w in words) - min(w.left for w in words)
-        ems = sum(_ems(w.text) for w in words)
-        return width / ems if ems else _glyph_height(words)
-    pitches.sort()
-    middle = len(pitches) // 2
-    return pitches[middle] if len(pitches) % 2 else (pitches[middle - 1] + pitches[middle]) / 2
+    offsets: list[float] = []
+    ems = 0.0
+    for word in ordered:
+        offsets.append(ems)
+        ems += _ems(word.text)
+    slopes = sorted(
+        (ordered[j].left - ordered[i].left) / (offsets[j] - offsets[i])
+        for i in range(len(ordered))
+        for j in range(i + 1, len(ordered))
+        if offsets[j] - offsets[i] >= 3
+    )
+    if slopes:
+        return slopes[len(slopes) // 2]
+    width = max(w.left + w.width for w in words) - min(w.left for w in words)
+    return width / ems if ems else _glyph_height(words)
 
 
 def _glyph_height(words: list[_Word]) -> float:
@@ -325,7 +359,7 @@ def mean_confidence(words: list[_Word]) -> float:
 
 # `[ocr]` keys that change what Tesseract returns; a different value means a fresh OCR, not a cache hit.
 RESULT_KEYS = ("dpi", "languages", "psm", "rotation_check_below", "gap_reread_ink", "seal_clip_level",
-               "gap_reread_min_conf", "gap_trusted_line_conf")
+               "gap_reread_min_conf", "gap_trusted_line_conf", "code_languages")
 
 
 def cache_key(file_sha256: str, page_number: int, settings: Settings) -> str:
@@ -472,6 +506,8 @@ def _ocr_page(
                     warnings.append(f"page {page.number}: scanned turned by {rotation}°; read upright")
         if words and float(cfg["gap_reread_ink"]) > 0:
             words = _reread_gaps(image, words, settings, workdir, deadline)
+        if words and str(cfg["code_languages"]):
+            words = _reread_category_codes(image, words, str(cfg["code_languages"]), workdir, deadline)
     return words, image.size, confidence, warnings
 
 
@@ -528,3 +564,55 @@ def _reread_gaps(
             kept = [w for w in kept if w.line_key in trusted or not top <= w.top + w.height / 2 < bottom]
             kept += found
     return kept
+
+
+# --- the 分类 code ------------------------------------------------------------------------------
+
+# The 分类 label of a reply (分类：B); what follows it is a Latin letter and maybe a digit.
+_CATEGORY_LABEL = re.compile(r"^(分类|类别|办理类别|答复类别|办理结果类别)[:：]?(.*)$")
+_CATEGORY_CODE = re.compile(r"^[A-D][0-9]?$")
+_CODE_TOKEN = re.compile(r"(?<![A-Za-z0-9])([A-D][0-9]?)(?![A-Za-z0-9])")
+# An English read of a few specks finds letters too, scoring low; a printed code scores 80-95.
+_CODE_MIN_CONF = 60.0
+
+
+def _reread_category_codes(
+    image: Image.Image, words: list[_Word], languages: str, workdir: Path, deadline: float
+) -> list[_Word]:
+    """Read the code after a 分类 label again with a Latin model when chi_sim did not give one.
+
+    chi_sim reads a lone B as 也 or drops it; an English read of just the few characters after
+    the label reads the letter that is printed. Nothing is filled in when that read finds no code.
+    """
+    if unavailable_reason(languages) is not None:
+        return words
+    lines: dict[tuple[int, int, int], list[_Word]] = {}
+    for word in words:
+        lines.setdefault(word.line_key, []).append(word)
+    replaced: dict[tuple[int, int, int], list[_Word]] = {}
+    for key, group in lines.items():
+        ordered = sorted(group, key=lambda w: w.left)
+        label = _CATEGORY_LABEL.match("".join(w.text for w in ordered))
+        if not label or _CATEGORY_CODE.match(label.group(2)):
+            continue
+        pitch = _font_size(ordered)
+        top = min(w.top for w in ordered)
+        bottom = max(w.top + w.height for w in ordered)
+        best: tuple[float, str, tuple[int, int, int, int]] | None = None
+        # A short line's pitch is a rough guess, so the crop is tried from a few starting points.
+        for offset in (0.2, 0.6, 1.0):
+            start = ordered[0].left + (len(label.group(1)) + offset) * pitch
+            box = (int(start), int(top - 0.3 * pitch), int(start + 5 * pitch), int(bottom + 0.3 * pitch))
+            for found in run_tesseract(image.crop(box), languages, 7, workdir, _remaining(deadline)):
+                code = _CODE_TOKEN.search(found.text)
+                if code and (best is None or found.conf > best[0]):
+                    best = (found.conf, code.group(1), box)
+        if best is None or best[0] < _CODE_MIN_CONF:
+            continue
+        conf, code, box = best
+        kept = [w for w in ordered if w.left < box[0]]
+        kept.append(_Word(code, box[0], box[1], box[2] - box[0], box[3] - box[1], conf, key))
+        replaced[key] = kept
+    if not replaced:
+        return words
+    return [w for w in words if w.line_key not in replaced] + [w for ws in replaced.values() for w in ws]

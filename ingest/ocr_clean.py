@@ -34,13 +34,22 @@ _PREFIX_BEFORE_YEAR = re.compile(
 _HAN_END_LOOKALIKES = {"画": "函", "男": "函", "困": "函", "国": "函", "力": "函", "酚": "函"}
 _REPLY_LETTER_END = re.compile(rf"答复{_SPACES}[{''.join(_HAN_END_LOOKALIKES)}](?=\s*$)")
 # A whole 发文字号 line: prefix, year in (mis-read) brackets, number, 号. The closing bracket may come out
-# as j, l or |, a 1 right after it as a bracket, and specks may sit before the number.
+# as j, l or |, a 1 right after it as a bracket, and specks may sit before the number. The closing
+# bracket must be there: without it a lone ] could be the bracket and the number missing.
 _NUMBER_LINE = re.compile(
     rf"^(?P<prefix>(?:[{_HAN}]{_SPACES}){{1,16}}?)[\[〔［【(（]{_SPACES}(?P<year>(?:19|20)\d{{2}})"
-    rf"(?:[jlI|\]〕］】)）]|{_SPACES}[\]〕］】)）])?{_SPACES}(?P<seq>[^号\s]{{1,6}}){_SPACES}号$"
+    rf"(?:[jlI|\]〕］】)）]|{_SPACES}[\]〕］】)）]){_SPACES}(?P<seq>[^号\s]{{1,6}}){_SPACES}号$"
 )
 _SEQ_LOOKALIKES = str.maketrans({"]": "1", "|": "1", "l": "1", "I": "1", "丨": "1", "O": "0", "o": "0"})
 _SEQ_SPECKS = re.compile(r"[?？.·,'`]")
+# A 成文日期 line ends in 日; under a seal chi_sim reads it as one of these.
+_DATE_DAY_END = re.compile(
+    rf"^(\s*(?:19|20)\d{{2}}{_SPACES}年{_SPACES}\d{{1,2}}{_SPACES}月{_SPACES}\d{{1,2}}{_SPACES})[晶目曰白口](\s*)$"
+)
+# The 抄送 label opening a 版记 line, its 送 misread (抄关：, 抄潜：).
+_CC_LABEL = re.compile(rf"^(\s*抄){_SPACES}[关潜选迭途]{_SPACES}(?=[:：])")
+# An opening 〈 closed by a parenthesis is a parenthesis: 各县〈市、区 ).
+_ANGLE_PAREN = re.compile(rf"〈{_SPACES}([^〈〉()（）]*[{_HAN}][^〈〉()（）]*?){_SPACES}[)）]")
 _DIGIT = r"[0-9]"
 # O/o between digits is a zero; l, I or | between digits is a one.
 _ZERO_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[Oo](?={_DIGIT}|[Oo]*{_DIGIT})")
@@ -74,7 +83,10 @@ def repair_ocr_line(text: str) -> str:
     text = _repair_number_line(text)
     text = _REPLY_LETTER_END.sub("答复函", text)
     text = _MARK_NEAR_CJK.sub(_full_width_mark, text)
+    text = _ANGLE_PAREN.sub(r"（\1）", text)
     text = _PAREN_CJK.sub(r"（\1）", text)
+    text = _DATE_DAY_END.sub(r"\1日\2", text)
+    text = _CC_LABEL.sub(r"\1送", text)
     text = _PERIOD_AFTER_HAN.sub("。", text)
     text = _DOUBLE_STOP.sub("。", text) if "。" in text else text
     for _ in range(2):  # overlapping runs such as 2OO5 need a second pass

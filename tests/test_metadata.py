@@ -198,3 +198,26 @@ def test_category_and_doc_number_on_one_baseline(settings) -> None:
     assert meta.category == "A1"
     assert meta.title == "关于市政协九届三次会议第021号提案答复的函"
     assert meta.date == "2024-06-18"
+
+
+@pytest.mark.parametrize("printed", ["分类：也", "分类："])
+def test_a_category_line_whose_code_is_unreadable_leaves_the_field_empty(settings, printed: str) -> None:
+    """A scan may garble the code; the line is still the 分类 line, so the header goes on to the title."""
+    meta = extract_metadata(clean_document(reply_letter(category=printed)), settings)
+    assert meta.category is None
+    assert meta.title == "关于市政协十四届五次会议第059号提案答复的函"
+    assert meta.addressee == "胡利建委员"
+
+
+@pytest.mark.parametrize("printed", ["景公字[20191 2", "景国试管办案字(2025〕号"])
+def test_a_damaged_number_line_leaves_the_number_empty_not_the_title(settings, printed: str) -> None:
+    meta = extract_metadata(clean_document(reply_letter(number=printed)), settings)
+    assert meta.doc_number is None
+    assert meta.title == "关于市政协十四届五次会议第059号提案答复的函"
+
+
+def test_a_misread_salutation_prefix_is_not_part_of_the_addressee(settings) -> None:
+    pages = reply_letter()
+    pages[0].lines[5] = left("尊族的胡利建委员：", pages[0].lines[5].y0)
+    meta = extract_metadata(clean_document(pages), settings)
+    assert meta.addressee == "胡利建委员" and meta.proposer == "胡利建"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -177,9 +178,17 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
 @pytest.mark.parametrize(
     ("ocr_line", "repaired"),
     [
-        ("景 财 提 字 〔2019] 3 号", "景 财 提 字 〔2019〕 3 号"),
-        ("景府发 [2024] 1号", "景府发 〔2024〕 1号"),
-        ("景民画 [2025】 12号", "景民函 〔2025〕 12号"),
+        ("景 财 提 字 〔2019] 3 号", "景财提字〔2019〕3号"),
+        ("景府发 [2024] 1号", "景府发〔2024〕1号"),
+        ("景民画 [2025】 12号", "景民函〔2025〕12号"),
+        # a number line's closing bracket read as j, the 1 after it as a bracket, a speck before the number
+        ("景 府 发 [2024j ] 号", "景府发〔2024〕1号"),
+        ("景 财 提 字 [2020] ?7 号", "景财提字〔2020〕7号"),
+        ("国 办 发 〔2018〕 018 号", "国办发〔2018〕018号"),
+        ("关于 市 政协 第 228 号 提案 的 答复 国", "关于 市 政协 第 228 号 提案 的 答复函"),
+        ("2020 年 9 月 12 晶", "2020 年 9 月 12 日"),
+        ("抄 关 ： 市委 督查 室", "抄送： 市委 督查 室"),
+        ("各 上 县 〈市 、 区 ) 人民 政府", "各 上 县 （市 、 区） 人民 政府"),
         ("画〔2025〕", "画〔2025〕"),
         ("分 类 : B", "分 类：B"),
         ("尊敬 的 龙 霞 红 委员:", "尊敬 的 龙 霞 红 委员："),
@@ -198,7 +207,9 @@ def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
 
 @pytest.mark.parametrize(
     "kept",
-    ["PM2.5 浓度", "增长 8.5%", "ISO 9001", "http://www.example.gov.cn", "1.开展 清洁 行动", "Oslo 2019"],
+    ["PM2.5 浓度", "增长 8.5%", "ISO 9001", "http://www.example.gov.cn", "1.开展 清洁 行动", "Oslo 2019",
+     # a number line whose number is not digits stays as read (the field will stay empty)
+     "景 公 字 [20191 2", "景府发 [2024] 号", "〈论语〉", "答复国务院", "抄报：省政府", "12月3日 目标"],
 )
 def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):
     assert repair_ocr_line(kept) == kept
@@ -212,5 +223,59 @@ def test_words_become_lines_without_dust_or_the_masthead_rule():
              word("景财", 100, 2, 120), word("〔2019]", 240, 2, 200),
              word("3", 460, 2, 30), word("号", 500, 2)]
     lines = ocr.words_to_lines(words, (1000, 1000), (500.0, 500.0))
-    assert [ln.text for ln in lines] == ["景财 〔2019〕 3 号"]
+    assert [ln.text for ln in lines] == ["景财〔2019〕3号"]
     assert (lines[0].x0, lines[0].x1, lines[0].y1) == (50.0, 280.0, 400.0)
+
+
+def word_run(text: str, left: int, top: int, pitch: int, jitter: tuple[int, ...] = (0,)) -> list[ocr._Word]:
+    """One word per character, `pitch` pixels apart, starts shifted by a repeating jitter."""
+    return [ocr._Word(ch, left + i * pitch + jitter[i % len(jitter)], top, pitch - 6, 40 + 13 * (i % 3),
+                      90.0, (1, 1, top)) for i, ch in enumerate(text)]
+
+
+def test_line_size_is_the_character_pitch_not_the_box_height():
+    # Box heights swing from 40 to 66 px; the characters still advance 66 px (16 pt at 300 dpi).
+    words = word_run("各地要加强工作调度，每月报送上月工作进展情况", 300, 500, 66, (0, 9, -7, 4))
+    (line,) = ocr.words_to_lines(words, (2480, 3508), (595.2, 841.9))
+    assert line.size == pytest.approx(16.0, abs=0.8)
+
+
+def test_a_wide_blank_splits_a_line_into_blocks():
+    # 版记: the office at the left margin, the 印发 date at the right, one Tesseract line.
+    words = word_run("景川市人民政府办公室", 330, 3000, 66) + word_run("2020年3月18日印发", 1500, 3000, 50)
+    lines = ocr.words_to_lines(words, (2480, 3508), (595.2, 841.9))
+    assert [compact(ln.text) for ln in lines] == ["景川市人民政府办公室", "2020年3月18日印发"]
+    assert lines[0].size == pytest.approx(16.0, abs=0.8)
+
+
+def test_doubtful_specks_are_dropped_but_a_second_look_under_a_seal_is_kept():
+    speck = ocr._Word("人", 400, 3100, 190, 50, 0.0, (4, 1, 1))
+    under_seal = ocr._Word("日", 400, 2000, 60, 60, 5.0, (10_500, 1, 1))
+    texts = [ln.text for ln in ocr.words_to_lines([speck, under_seal], (2480, 3508), (595.2, 841.9))]
+    assert texts == ["日"]
+
+
+def test_an_unread_category_code_is_read_again_in_latin(tesseract, tmp_path):
+    """chi_sim reads a lone B after 分类 as 也; the second read of the crop finds the printed letter."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from tests.fixtures.make_scanned import FONT
+
+    font = ImageFont.truetype(str(FONT), 66)
+
+    def scan(text: str) -> tuple[Image.Image, list[ocr._Word]]:
+        image = Image.new("L", (1400, 300), 235)
+        draw = ImageDraw.Draw(image)
+        draw.text((120, 100), text, fill=10, font=font)
+        # the label as chi_sim gives it: one word per character, the code read as 也
+        words = [ocr._Word("也" if ch == "B" else ch, 120 + round(draw.textlength(text[:i], font=font)), 100,
+                           60, 70, 80.0, (1, 1, 1)) for i, ch in enumerate(text)]
+        return image, words
+
+    image, words = scan("分类：B")
+    reread = ocr._reread_category_codes(image, words, "eng", tmp_path, time.monotonic() + 60)
+    assert "".join(w.text for w in sorted(reread, key=lambda w: w.left)).endswith("B")
+    # nothing printed after the label: nothing is made up
+    image, words = scan("分类：")
+    again = ocr._reread_category_codes(image, words, "eng", tmp_path, time.monotonic() + 60)
+    assert "".join(w.text for w in sorted(again, key=lambda w: w.left)) == "分类："
