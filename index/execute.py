@@ -4,7 +4,8 @@ Each node yields the set of documents it matches and the scoring leaves under it
 the sum of the BM25 scores of the leaves it matches (what Whoosh's And/Or/AndMaybe matchers compute).
 A bigram phrase takes the documents holding all its bigrams, accepts those whose word field holds the
 phrase as one jieba word (the word is a substring of the same text), and checks only the rest: by a
-substring search in the folded text (`phrasetext`) or, for short metadata fields, Whoosh's phrase matcher.
+substring search in the folded text (`phrasetext`) or, for fields an older index did not store, Whoosh's
+phrase positions.
 
 A search gets a deadline: once it passes, every node not yet evaluated matches nothing and phrase checks
 stop, so a hostile query returns the partial result it has (`timed_out`) instead of running on.
@@ -65,7 +66,8 @@ class Executor:
     """Evaluates queries on one snapshot (not thread-safe: one per search)."""
 
     def __init__(
-        self, postings: SnapshotPostings, texts: dict[str, list[str]], searcher: Searcher, table: FacetTable,
+        self, postings: SnapshotPostings, texts: dict[str, list[str | None]], searcher: Searcher,
+        table: FacetTable,
         deadline: float = math.inf,
     ) -> None:
         self.postings = postings
@@ -196,16 +198,24 @@ class Executor:
 
     def _verify(self, node: BigramPhrase, candidates: set[int]) -> set[int]:
         texts = self.texts.get(node.fieldname)
-        if texts is not None and node.needle is not None:
-            target = node.needle
-            found: set[int] = set()
-            ordered = list(candidates)
-            for start in range(0, len(ordered), _CHECK_EVERY):
-                if start and self.out_of_time():
-                    break
-                found.update(d for d in ordered[start : start + _CHECK_EVERY] if target in texts[d])
-            return found
-        return self._verify_positions(node.fieldname, node.words, candidates)
+        if texts is None or node.needle is None:
+            return self._verify_positions(node.fieldname, node.words, candidates)
+        target = node.needle
+        found: set[int] = set()
+        unstored: set[int] = set()  # an index written before the field was stored
+        ordered = list(candidates)
+        for start in range(0, len(ordered), _CHECK_EVERY):
+            if start and self.out_of_time():
+                break
+            for docnum in ordered[start : start + _CHECK_EVERY]:
+                text = texts[docnum]
+                if text is None:
+                    unstored.add(docnum)
+                elif target in text:
+                    found.add(docnum)
+        if unstored:
+            found |= self._verify_positions(node.fieldname, node.words, unstored)
+        return found
 
     def _verify_positions(self, fieldname: str, units: list[str], candidates: set[int]) -> set[int]:
         """Candidates where the units stand at consecutive positions (metadata fields, not in memory)."""

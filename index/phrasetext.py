@@ -22,7 +22,9 @@ from index.postings import leaves
 SEP = "|"
 _CJK_ONLY = re.compile(rf"^[{CJK_CLASS}]+$")
 # The stored fields whose folded runs are kept, by the bigram field they stand for.
-TEXT_FIELDS = {"title_bg": "title", "content_bg": "text"}
+TEXT_FIELDS = {"title_bg": "title", "content_bg": "text", "meta_bg": "meta", "issuer_bg": "issuers"}
+# Fields an older index may not have stored: their documents get None (checked through positions).
+OPTIONAL = frozenset({"meta_bg"})
 
 
 def unit_runs(folded: str) -> str:
@@ -45,7 +47,7 @@ def needle(folded_query: str, closed_end: bool = False) -> str | None:
 
 @dataclass
 class _SegmentTexts:
-    runs: dict[str, list[str]]
+    runs: dict[str, list[str | None]]
 
 
 class PhraseTexts:
@@ -56,9 +58,10 @@ class PhraseTexts:
         self._segments: dict[str, _SegmentTexts] = {}
         self._lock = threading.Lock()
 
-    def table(self, reader: IndexReader) -> dict[str, list[str]]:
-        """`{bigram field: [runs of document n]}` for the reader's global document numbers."""
-        out: dict[str, list[str]] = {name: [] for name in TEXT_FIELDS}
+    def table(self, reader: IndexReader) -> dict[str, list[str | None]]:
+        """`{bigram field: [runs of document n]}` for the reader's global document numbers (None: this
+        document's text was not stored, check it another way)."""
+        out: dict[str, list[str | None]] = {name: [] for name in TEXT_FIELDS}
         seen: set[str] = set()
         for leaf, _offset in leaves(reader):
             segment = leaf.segment()
@@ -78,10 +81,17 @@ class PhraseTexts:
         return out
 
     def _read(self, leaf: IndexReader) -> _SegmentTexts:
-        runs: dict[str, list[str]] = {name: [] for name in TEXT_FIELDS}
+        runs: dict[str, list[str | None]] = {name: [] for name in TEXT_FIELDS}
         t2s = self.t2s
         for docnum in range(leaf.doc_count_all()):
-            stored = leaf.stored_fields(docnum) if not leaf.is_deleted(docnum) else {}
+            deleted = leaf.is_deleted(docnum)
+            stored = leaf.stored_fields(docnum) if not deleted else {}
             for name, source in TEXT_FIELDS.items():
-                runs[name].append(unit_runs(fold(stored.get(source) or "", t2s)))
+                value = stored.get(source)
+                if value is None and name in OPTIONAL and not deleted:
+                    runs[name].append(None)
+                    continue
+                if isinstance(value, list):
+                    value = "\n".join(value)  # issuers, indexed one per line
+                runs[name].append(unit_runs(fold(value or "", t2s)))
         return _SegmentTexts(runs)

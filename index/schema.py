@@ -39,8 +39,9 @@ def build_schema(settings: Settings) -> Schema:
         title_bg=_text(bigrams),
         content=_text(words),
         content_bg=_text(bigrams),
-        # 发文字号, issuers, proposer, addressee, session, proposal number: short metadata text
-        meta=_text(words),
+        # 发文字号, issuers, proposer, addressee, session, proposal number: short metadata text, stored so
+        # that a phrase over it is checked in memory (phrasetext) rather than through positions
+        meta=_text(words, stored=True),
         meta_bg=_text(bigrams),
         issuer_bg=_text(bigrams),
         doc_number_id=ID(),  # canonical 〔〕 form, for exact matches of a pasted number

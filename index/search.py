@@ -41,7 +41,7 @@ class _Snapshot:
     searcher: Searcher
     table: FacetTable
     postings: SnapshotPostings
-    texts: dict[str, list[str]]
+    texts: dict[str, list[str | None]]
     folder: Path
     generation: int
     users: int = 0
