@@ -12,12 +12,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader, TermNotFound
+from whoosh.util.numeric import byte_to_length
 
 Postings = dict[int, int]
 _EMPTY: Postings = {}
+# A length byte → the field length it encodes (byte 0, or no byte, is length 0 as `doc_field_length` has it).
+_LENGTH_OF_BYTE = [byte_to_length(b) if b else 0 for b in range(256)]
 
 
 def leaves(reader: IndexReader) -> list[tuple[IndexReader, int]]:
@@ -25,6 +28,24 @@ def leaves(reader: IndexReader) -> list[tuple[IndexReader, int]]:
     if reader.is_atomic():
         return [(reader, 0)]
     return list(reader.leaf_readers())
+
+
+def field_lengths(leaf: IndexReader, fieldname: str) -> list[int]:
+    """Every document's length of `fieldname` in one segment: one slice of its length column, not a
+    column lookup per document (120k Python calls on the first query of a 20k snapshot)."""
+    count = leaf.doc_count_all()
+    perdoc = getattr(leaf, "_perdoc", None)
+    try:
+        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)  # type: ignore[union-attr]
+        if column is None:
+            return [0] * count
+        raw = column._dbfile.get(column._basepos, min(column._count, count))
+    except AttributeError:  # another codec: ask document by document
+        length = leaf.doc_field_length
+        return [length(n, fieldname, 0) or 0 for n in range(count)]
+    lengths = [_LENGTH_OF_BYTE[b] for b in raw]
+    lengths.extend([0] * (count - len(lengths)))
+    return lengths
 
 
 def _read_all(matcher: object) -> tuple[list[int], list[int]]:
@@ -120,8 +141,6 @@ class SnapshotPostings:
         k1, b = self.k1, self.b
         norms: list[float] = []
         for leaf, _offset in self.leaves:
-            length = leaf.doc_field_length
-            count = leaf.doc_count_all()
-            norms.extend(k1 * ((1 - b) + b * (length(n, fieldname, 0) or 0) / average) for n in range(count))
+            norms.extend(k1 * ((1 - b) + b * length / average) for length in field_lengths(leaf, fieldname))
         self._norms[fieldname] = norms
         return norms
