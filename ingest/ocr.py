@@ -50,6 +50,8 @@ _NOISE_LINE = re.compile(r"^[^\u3400-\u9fff0-9]{1,3}$")
 # Short lines scoring below this are specks; under a seal the second look's words are kept regardless.
 _SPECK_LINE_CONF = 30.0
 _SECOND_LOOK_BLOCK = 10_000
+# A line whose few characters spread over more than this many glyph heights each is a drawn rule.
+_RULE_SPAN = 4.0
 # Blank wider than this many characters inside one Tesseract line separates two blocks of text.
 _GAP_EMS = 3.0
 
@@ -262,6 +264,10 @@ def _to_line(words: list[_Word], sx: float, sy: float, page_height: float) -> Li
     if doubtful and len(text.replace(" ", "")) <= 3:
         # A lone mark Tesseract itself doubts (dust, a fold, the edge of a seal read as 人).
         return None
+    span = max(w.left + w.width for w in words) - min(w.left for w in words)
+    if span > _RULE_SPAN * _glyph_height(words) * max(1.0, _ems(text)):
+        # The rule under a masthead read as a few characters (和, 一一, OU -一一) spread over the page.
+        return None
     left = min(w.left for w in words) * sx
     right = max(w.left + w.width for w in words) * sx
     top = page_height - min(w.top for w in words) * sy
@@ -321,16 +327,16 @@ def _font_size(words: list[_Word]) -> float:
     for word in ordered:
         offsets.append(ems)
         ems += _ems(word.text)
-    slopes = sorted(
-        (ordered[j].left - ordered[i].left) / (offsets[j] - offsets[i])
-        for i in range(len(ordered))
-        for j in range(i + 1, len(ordered))
-        if offsets[j] - offsets[i] >= 3
-    )
-    if slopes:
-        return slopes[len(slopes) // 2]
-    width = max(w.left + w.width for w in words) - min(w.left for w in words)
-    return width / ems if ems else _glyph_height(words)
+    for separation in (3, 1):  # a short line (构：) has no words three ems apart
+        slopes = sorted(
+            (ordered[j].left - ordered[i].left) / (offsets[j] - offsets[i])
+            for i in range(len(ordered))
+            for j in range(i + 1, len(ordered))
+            if offsets[j] - offsets[i] >= separation
+        )
+        if slopes:
+            return slopes[len(slopes) // 2]
+    return _glyph_height(words)
 
 
 def _glyph_height(words: list[_Word]) -> float:

@@ -6,7 +6,10 @@ pages. Every rule only swaps one character for its look-alike in an unambiguous 
 
 from __future__ import annotations
 
+import functools
 import re
+import tomllib
+from pathlib import Path
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Han plus CJK punctuation: a half-width mark touching one of these belongs to Chinese text.
@@ -42,9 +45,14 @@ _NUMBER_LINE = re.compile(
 )
 _SEQ_LOOKALIKES = str.maketrans({"]": "1", "|": "1", "l": "1", "I": "1", "丨": "1", "O": "0", "o": "0"})
 _SEQ_SPECKS = re.compile(r"[?？.·,'`]")
-# A 成文日期 line ends in 日; under a seal chi_sim reads it as one of these.
-_DATE_DAY_END = re.compile(
-    rf"^(\s*(?:19|20)\d{{2}}{_SPACES}年{_SPACES}\d{{1,2}}{_SPACES}月{_SPACES}\d{{1,2}}{_SPACES})[晶目曰白口](\s*)$"
+# A line that is only a 成文日期 (under a seal chi_sim reads 年 as 千, 日 as 提, 晶, 目 …): four digits,
+# one character, a month, 月, a day, one character. Nothing else is printed that way.
+_DATE_LINE = re.compile(
+    rf"^{_SPACES}((?:19|20)\d{{2}}){_SPACES}[{_HAN}]{_SPACES}(\d{{1,2}}){_SPACES}月{_SPACES}(\d{{1,2}}){_SPACES}[{_HAN}]{_SPACES}$"
+)
+# The same in Chinese numerals, Tesseract spacing the zeros apart: 二 OO 四年一月十六日.
+_CN_DATE_LINE = re.compile(
+    r"^[〇零一二三四五六七八九Oo0○]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日$"
 )
 # The 抄送 label opening a 版记 line, its 送 misread (抄关：, 抄潜：).
 _CC_LABEL = re.compile(rf"^(\s*抄){_SPACES}[关潜选迭途]{_SPACES}(?=[:：])")
@@ -62,6 +70,23 @@ _CN_ZERO_LOOKALIKE = re.compile(rf"(?<=[{_CN_NUMERALS}])[Oo0○](?=[{_CN_NUMERAL
 
 def _full_width_mark(match: re.Match[str]) -> str:
     return _FULL_WIDTH[match.group(1) or match.group(2)]
+
+
+LOOKALIKES_FILE = Path(__file__).resolve().parent / "data" / "ocr_lookalikes.toml"
+
+
+@functools.lru_cache(maxsize=2)
+def load_swaps(path: str = str(LOOKALIKES_FILE)) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The [[swap]] rules of `ingest/data/ocr_lookalikes.toml` as (pattern, replacement) pairs."""
+    with open(path, "rb") as handle:
+        data = tomllib.load(handle)
+    swaps = []
+    for swap in data.get("swap", []):
+        # Tesseract puts spaces between Chinese characters: the words may be spread out.
+        words = "|".join(_SPACES.join(re.escape(ch) for ch in word) for word in swap["before"].split("|"))
+        pattern = re.compile(rf"({words}){_SPACES}[{re.escape(swap['misread'])}](?={_SPACES}{swap['after']})")
+        swaps.append((pattern, rf"\g<1>{swap['correct']}"))
+    return tuple(swaps)
 
 
 def _repair_number_line(text: str) -> str:
@@ -82,10 +107,15 @@ def repair_ocr_line(text: str) -> str:
     text = _PREFIX_BEFORE_YEAR.sub(lambda m: _PREFIX_LOOKALIKES[m.group(0)], text)
     text = _repair_number_line(text)
     text = _REPLY_LETTER_END.sub("答复函", text)
+    for pattern, replacement in load_swaps():
+        text = pattern.sub(replacement, text)
     text = _MARK_NEAR_CJK.sub(_full_width_mark, text)
     text = _ANGLE_PAREN.sub(r"（\1）", text)
     text = _PAREN_CJK.sub(r"（\1）", text)
-    text = _DATE_DAY_END.sub(r"\1日\2", text)
+    text = _DATE_LINE.sub(r"\1年\2月\3日", text)
+    compact = re.sub(r"\s+", "", text)
+    if _CN_DATE_LINE.match(compact):
+        text = re.sub(r"[Oo0○]", "〇", compact)
     text = _CC_LABEL.sub(r"\1送", text)
     text = _PERIOD_AFTER_HAN.sub("。", text)
     text = _DOUBLE_STOP.sub("。", text) if "。" in text else text

@@ -186,7 +186,12 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("景 财 提 字 [2020] ?7 号", "景财提字〔2020〕7号"),
         ("国 办 发 〔2018〕 018 号", "国办发〔2018〕018号"),
         ("关于 市 政协 第 228 号 提案 的 答复 国", "关于 市 政协 第 228 号 提案 的 答复函"),
-        ("2020 年 9 月 12 晶", "2020 年 9 月 12 日"),
+        ("2020 年 9 月 12 晶", "2020年9月12日"),
+        ("2018千12月26提", "2018年12月26日"),
+        ("二 OO 四年一月十六日", "二〇〇四年一月十六日"),
+        ("国务 院 办 公 打", "国务 院 办 公厅"),
+        ("国务院办公斤关于山西", "国务院办公厅关于山西"),
+        ("抄送：市委督查宝，市政府", "抄送：市委督查室，市政府"),
         ("抄 关 ： 市委 督查 室", "抄送： 市委 督查 室"),
         ("各 上 县 〈市 、 区 ) 人民 政府", "各 上 县 （市 、 区） 人民 政府"),
         ("画〔2025〕", "画〔2025〕"),
@@ -209,7 +214,8 @@ def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
     "kept",
     ["PM2.5 浓度", "增长 8.5%", "ISO 9001", "http://www.example.gov.cn", "1.开展 清洁 行动", "Oslo 2019",
      # a number line whose number is not digits stays as read (the field will stay empty)
-     "景 公 字 [20191 2", "景府发 [2024] 号", "〈论语〉", "答复国务院", "抄报：省政府", "12月3日 目标"],
+     "景 公 字 [20191 2", "景府发 [2024] 号", "〈论语〉", "答复国务院", "抄报：省政府", "12月3日 目标",
+     "办公打印机", "2018 年 12 月 26 号 文件"],
 )
 def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):
     assert repair_ocr_line(kept) == kept
@@ -246,6 +252,19 @@ def test_a_wide_blank_splits_a_line_into_blocks():
     lines = ocr.words_to_lines(words, (2480, 3508), (595.2, 841.9))
     assert [compact(ln.text) for ln in lines] == ["景川市人民政府办公室", "2020年3月18日印发"]
     assert lines[0].size == pytest.approx(16.0, abs=0.8)
+
+
+def test_the_rule_under_a_masthead_read_as_characters_is_dropped():
+    rule = [ocr._Word("和", 350, 700, 1950, 40, 60.0, (3, 1, 1))]
+    text = word_run("各省、自治区", 350, 900, 66)
+    assert [compact(ln.text) for ln in ocr.words_to_lines(rule + text, (2480, 3508), (595.2, 841.9))] == [
+        "各省、自治区"
+    ]
+
+
+def test_a_two_character_line_gets_the_pitch_of_its_paragraph():
+    (line,) = ocr.words_to_lines(word_run("构：", 330, 900, 66), (2480, 3508), (595.2, 841.9))
+    assert line.size == pytest.approx(16.0, abs=0.8)
 
 
 def test_doubtful_specks_are_dropped_but_a_second_look_under_a_seal_is_kept():
