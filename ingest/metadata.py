@@ -384,7 +384,8 @@ def _attachments(doc: CleanDocument, start: int) -> list[Attachment]:
             # An attachment's title is set as a title; a label over plain text is a cross-reference.
             i += 1
             continue
-        title = heading.text
+        # A title never ends in a comma; on a scan a speck after it reads as one.
+        title = heading.text.rstrip("，,、")
         text, j = _attachment_text(paras, i + 2)
         printed_label = re.sub(r"\s+", "", paras[i].text).rstrip(":：.．")
         found.append(Attachment(label=printed_label, title=title, text=text))

@@ -29,7 +29,7 @@ from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
 from pdfminer.psparser import LIT
-from PIL import Image, ImageOps
+from PIL import Image, ImageFilter, ImageOps
 
 from ingest.extract import Line, RawPage
 from ingest.ocr_clean import repair_ocr_line
@@ -365,7 +365,7 @@ def mean_confidence(words: list[_Word]) -> float:
 
 # `[ocr]` keys that change what Tesseract returns; a different value means a fresh OCR, not a cache hit.
 RESULT_KEYS = ("dpi", "languages", "psm", "rotation_check_below", "gap_reread_ink", "seal_clip_level",
-               "gap_reread_min_conf", "gap_trusted_line_conf", "code_languages")
+               "gap_reread_min_conf", "gap_trusted_line_conf", "code_languages", "denoise")
 
 
 def cache_key(file_sha256: str, page_number: int, settings: Settings) -> str:
@@ -498,6 +498,10 @@ def _ocr_page(
     with tempfile.TemporaryDirectory(prefix="gongwen-ocr-") as tmp:
         workdir = Path(tmp)
         image = render_page(path, page.number, int(cfg["dpi"]), workdir, _remaining(deadline))
+        if int(cfg["denoise"]) > 1:
+            # Scanner dust turns into stray marks and breaks up glyphs; a median filter removes specks
+            # smaller than its window and leaves strokes that are wider.
+            image = image.filter(ImageFilter.MedianFilter(int(cfg["denoise"])))
         words = run_tesseract(image, languages, psm, workdir, _remaining(deadline))
         confidence = mean_confidence(words)
         if confidence < float(cfg["rotation_check_below"]):

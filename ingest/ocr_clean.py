@@ -58,6 +58,7 @@ _CN_DATE_LINE = re.compile(
 _CC_LABEL = re.compile(rf"^(\s*抄){_SPACES}[关潜选迭途]{_SPACES}(?=[:：])")
 # An opening 〈 closed by a parenthesis is a parenthesis: 各县〈市、区 ).
 _ANGLE_PAREN = re.compile(rf"〈{_SPACES}([^〈〉()（）]*[{_HAN}][^〈〉()（）]*?){_SPACES}[)）]")
+_SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{_HAN}]){_SPACES}(?=[{_HAN}])")
 _DIGIT = r"[0-9]"
 # O/o between digits is a zero; l, I or | between digits is a one.
 _ZERO_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[Oo](?={_DIGIT}|[Oo]*{_DIGIT})")
@@ -82,9 +83,8 @@ def load_swaps(path: str = str(LOOKALIKES_FILE)) -> tuple[tuple[re.Pattern[str],
         data = tomllib.load(handle)
     swaps = []
     for swap in data.get("swap", []):
-        # Tesseract puts spaces between Chinese characters: the words may be spread out.
-        words = "|".join(_SPACES.join(re.escape(ch) for ch in word) for word in swap["before"].split("|"))
-        pattern = re.compile(rf"({words}){_SPACES}[{re.escape(swap['misread'])}](?={_SPACES}{swap['after']})")
+        words = "|".join(re.escape(word) for word in swap["before"].split("|"))
+        pattern = re.compile(rf"({words})[{re.escape(swap['misread'])}](?={swap['after']})")
         swaps.append((pattern, rf"\g<1>{swap['correct']}"))
     return tuple(swaps)
 
@@ -107,8 +107,12 @@ def repair_ocr_line(text: str) -> str:
     text = _PREFIX_BEFORE_YEAR.sub(lambda m: _PREFIX_LOOKALIKES[m.group(0)], text)
     text = _repair_number_line(text)
     text = _REPLY_LETTER_END.sub("答复函", text)
+    # Swaps match words, which Tesseract spaces apart; the cleaner drops those spaces anyway.
+    joined = _SPACE_BETWEEN_HAN.sub("", text)
     for pattern, replacement in load_swaps():
-        text = pattern.sub(replacement, text)
+        joined, swapped = pattern.subn(replacement, joined)
+        if swapped:
+            text = joined
     text = _MARK_NEAR_CJK.sub(_full_width_mark, text)
     text = _ANGLE_PAREN.sub(r"（\1）", text)
     text = _PAREN_CJK.sub(r"（\1）", text)

@@ -189,7 +189,8 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("2020 年 9 月 12 晶", "2020年9月12日"),
         ("2018千12月26提", "2018年12月26日"),
         ("二 OO 四年一月十六日", "二〇〇四年一月十六日"),
-        ("国务 院 办 公 打", "国务 院 办 公厅"),
+        ("国务 院 办 公 打", "国务院办公厅"),
+        ("景 川 市 入 民 政府", "景川市人民政府"),
         ("国务院办公斤关于山西", "国务院办公厅关于山西"),
         ("抄送：市委督查宝，市政府", "抄送：市委督查室，市政府"),
         ("抄 关 ： 市委 督查 室", "抄送： 市委 督查 室"),
@@ -215,7 +216,7 @@ def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
     ["PM2.5 浓度", "增长 8.5%", "ISO 9001", "http://www.example.gov.cn", "1.开展 清洁 行动", "Oslo 2019",
      # a number line whose number is not digits stays as read (the field will stay empty)
      "景 公 字 [20191 2", "景府发 [2024] 号", "〈论语〉", "答复国务院", "抄报：省政府", "12月3日 目标",
-     "办公打印机", "2018 年 12 月 26 号 文件"],
+     "办公打印机", "2018 年 12 月 26 号 文件", "纳入民生保障"],
 )
 def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):
     assert repair_ocr_line(kept) == kept
