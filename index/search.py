@@ -102,7 +102,7 @@ class SearchEngine:
                     snap.users += 1
                     return snap
             if self._ix is None or folder != (snap.folder if snap else None):
-                self._ix = open_index(self.index_dir, self.settings)
+                self._ix = open_index(self.index_dir, self.settings, for_search=True)
                 searcher = self._ix.searcher(weighting=self.weighting)
                 folder = link.resolve()
             else:

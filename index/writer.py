@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex, LockError
 from whoosh.writing import SegmentWriter
 
@@ -35,10 +36,15 @@ def whoosh_folder(index_dir: Path) -> Path:
     return Path(index_dir) / LINK_NAME
 
 
-def open_index(index_dir: Path, settings: Settings, create: bool = True) -> FileIndex:
+def open_index(
+    index_dir: Path, settings: Settings, create: bool = True, for_search: bool = False
+) -> FileIndex:
     """Open (or create, empty) the index under `index_dir/whoosh`, always with the schema from code.
 
     The schema pickled in the index is ignored so that a moved user dictionary never breaks an index.
+    `for_search` (the long-lived searchers) reads files without mmap when `[index] mmap` is false:
+    Whoosh wraps a mapped file in a `BytesIO`, which copies it, so a mapped 240 MB segment costs 240 MB
+    of heap on top of the page cache. Writers keep mmap: their short-lived readers close the file at once.
     """
     link = whoosh_folder(index_dir)
     schema = build_schema(settings)
@@ -48,7 +54,8 @@ def open_index(index_dir: Path, settings: Settings, create: bool = True) -> File
         folder = _new_folder(Path(index_dir))
         whoosh_index.create_in(str(folder), schema)
         _point_link(link, folder)
-    return whoosh_index.open_dir(str(link), schema=schema)
+    use_mmap = bool(settings.get("index", "mmap", True)) if for_search else True
+    return FileStorage(str(link), supports_mmap=use_mmap).open_index(schema=schema)
 
 
 def _new_folder(index_dir: Path) -> Path:

@@ -34,3 +34,23 @@ def test_field_lengths_equal_doc_field_length_over_segments_with_deletions(tmp_p
                 assert field_lengths(leaf, name) == expected
                 assert name == "no_such_field" or any(expected)
     ix.close()
+
+
+def test_a_search_engine_without_mmap_finds_the_same(tmp_path):
+    from index.results import SearchRequest
+    from index.search import SearchEngine
+
+    settings = load_settings(environ={}).with_overrides({("storage", "index_dir"): str(tmp_path / "index")})
+    with RecordStore(tmp_path / "store") as store:
+        for _truth, record in truth_records(CORPUS)[:20]:
+            store.put(record)
+        DocumentIndex(tmp_path / "index", settings).reconcile(store)
+    answers = []
+    for mapped in (True, False):
+        engine = SearchEngine(tmp_path / "index", settings.with_overrides({("index", "mmap"): mapped}))
+        try:
+            result = engine.search(SearchRequest(q="答复 工作", per_page=20))
+            answers.append([(hit.id, hit.score, hit.snippet) for hit in result.hits])
+        finally:
+            engine.close()
+    assert answers[0] and answers[0] == answers[1]
