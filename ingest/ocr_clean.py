@@ -56,8 +56,8 @@ _CN_DATE_LINE = re.compile(
 )
 # The 抄送 label opening a 版记 line, its 送 misread (抄关：, 抄潜：).
 _CC_LABEL = re.compile(rf"^(\s*抄){_SPACES}[关潜选迭途]{_SPACES}(?=[:：])")
-# An opening 〈 closed by a parenthesis is a parenthesis: 各县〈市、区 ).
-_ANGLE_PAREN = re.compile(rf"〈{_SPACES}([^〈〉()（）]*[{_HAN}][^〈〉()（）]*?){_SPACES}[)）]")
+# An opening 〈 or 《 closed by a parenthesis is a parenthesis: 各县〈市、区 ), 《此件公开发布 ).
+_ANGLE_PAREN = re.compile(rf"[〈《]{_SPACES}([^〈〉《》()（）]*[{_HAN}][^〈〉《》()（）]*?){_SPACES}[)）]")
 _SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{_HAN}]){_SPACES}(?=[{_HAN}])")
 _DIGIT = r"[0-9]"
 # O/o between digits is a zero; l, I or | between digits is a one.
