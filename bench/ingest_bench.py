@@ -31,7 +31,6 @@ if str(REPO) not in sys.path:
 
 from bench.common import (  # noqa: E402
     BENCHDATA,
-    PYTHON,
     gongwen_cmd,
     gongwen_env,
     machine,
@@ -91,22 +90,14 @@ def bench_pdftotext(files: list[Path], workers: int, pages: int) -> dict[str, An
             "pages_per_s": round(pages / seconds, 1)}
 
 
-# `gongwen ingest` with pdfminer's CJK CMaps loaded in the parent before it forks its per-file workers:
-# measures what preloading in `ingest/runner.py` would gain (each fresh worker otherwise loads them).
-PRELOAD_DRIVER = (
-    "import sys\n"
-    "from pdfminer.cmapdb import CMapDB\n"
-    "CMapDB.get_cmap('UniGB-UCS2-H'); CMapDB.get_unicode_map('Adobe-GB1')\n"
-    "from webapp.cli import main\n"
-    "sys.exit(main(sys.argv[1:]))\n"
-)
+def bench_gongwen(folder: Path, workers: int) -> dict[str, Any]:
+    """`gongwen ingest` end to end into an empty index folder: extract, store, index, commit.
 
-
-def bench_gongwen(folder: Path, workers: int, preload_cmaps: bool = False) -> dict[str, Any]:
-    """`gongwen ingest` end to end into an empty index folder: extract, store, index, commit."""
+    `ingest/runner.py` preloads pdfminer's CJK CMaps before forking, so no separate driver row is needed.
+    """
     index_dir = Path(tempfile.mkdtemp(prefix="gongwen-ingest-bench-"))
     args = ["ingest", "--index", str(index_dir), "--workers", str(workers), "--quiet", str(folder)]
-    cmd = [PYTHON, "-c", PRELOAD_DRIVER, *args] if preload_cmaps else gongwen_cmd(*args)
+    cmd = gongwen_cmd(*args)
     try:
         run = run_measured(cmd, env=gongwen_env())
         if run["rc"] not in (0, 1):
@@ -114,8 +105,7 @@ def bench_gongwen(folder: Path, workers: int, preload_cmaps: bool = False) -> di
         line = run["stdout"].strip().splitlines()[-1]
         pages = int(line.split(";")[1].split()[0])
         failed = int(line.split("failed ")[1].split(";")[0].split(",")[0])
-        tool = "gongwen, CMaps preloaded" if preload_cmaps else "gongwen ingest"
-        return {"tool": tool, "workers": workers, "pages": pages, "failed": failed,
+        return {"tool": "gongwen ingest", "workers": workers, "pages": pages, "failed": failed,
                 "seconds": round(run["wall"], 2), "pages_per_s": round(pages / run["wall"], 1),
                 "peak_rss_mb": round(run["rss_mb"], 1), "summary": line}
     finally:
@@ -214,13 +204,11 @@ def main(argv: list[str] | None = None) -> int:
         gongwen = bench_gongwen(folder, workers)
         pdfminer = bench_pdfminer(files, workers)
         poppler = bench_pdftotext(files, workers, pdfminer["pages"])
-        preloaded = bench_gongwen(folder, workers, preload_cmaps=True)
-        runs += [gongwen, preloaded, pdfminer, poppler]
+        runs += [gongwen, pdfminer, poppler]
         ratios[str(workers)] = round(gongwen["pages_per_s"] / pdfminer["pages_per_s"], 3)
-        ratios[f"{workers} (CMaps preloaded)"] = round(preloaded["pages_per_s"] / pdfminer["pages_per_s"], 3)
     result: dict[str, Any] = {
         "benchmark": "ingest", "small": args.small, "machine": machine(), "files": len(files),
-        "pages": runs[2]["pages"], "folder": str(folder), "runs": runs, "ratio_gongwen_over_pdfminer": ratios,
+        "pages": runs[1]["pages"], "folder": str(folder), "runs": runs, "ratio_gongwen_over_pdfminer": ratios,
     }
     if not args.no_profile:
         count = args.profile_files or (10 if args.small else 60)

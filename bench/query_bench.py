@@ -136,8 +136,13 @@ def _doc_count(folder: Path) -> int:
         return -1
 
 
-def prepare(n: int, root: Path, rebuild: bool, skip_plain: bool = False) -> dict[str, Any]:
-    """The store, gongwen's index and the plain index for N documents, built only when missing."""
+def prepare(n: int, root: Path, rebuild: bool, skip_plain: bool = False,
+            existing: bool = False) -> dict[str, Any]:
+    """The store, gongwen's index and the plain index for N documents, built only when missing.
+
+    `existing`: `root` was given by the caller (e.g. an index rebuilt after a schema change): it is
+    measured as it is and never deleted or rebuilt, since a 20k build takes half an hour.
+    """
     from bench.corpus import write_records
     from ingest.store import RecordStore
 
@@ -146,7 +151,14 @@ def prepare(n: int, root: Path, rebuild: bool, skip_plain: bool = False) -> dict
     if root.exists():
         with RecordStore(root) as store:
             count = store.count()
-    if count != n:
+    if existing:
+        counts = {"store": count, "whoosh": _doc_count(root / "whoosh")}
+        if not skip_plain:
+            counts[PLAIN_DIR] = _doc_count(root / PLAIN_DIR)
+        if any(c != n for c in counts.values()):
+            raise RuntimeError(f"{root} does not hold {n} documents everywhere: {counts}")
+        rebuild = False
+    if count != n and not existing:
         shutil.rmtree(root, ignore_errors=True)
         started = time.monotonic()
         pages = write_records(n, root)
@@ -191,8 +203,12 @@ def run_python_api(root: Path, queries: list[dict[str, Any]]) -> dict[str, Any]:
     from index.results import SearchRequest
     from index.search import SearchEngine
 
+    # The first query after opening pays for the snapshot (stored fields, facet table, norms): timed apart.
+    started = time.perf_counter()
     engine = SearchEngine(root, _settings(root))
-    warm = [engine.search(SearchRequest(q=q["q"], **_filters(q))) for q in queries[:20]]
+    engine.search(SearchRequest(q=queries[0]["q"], **_filters(queries[0])))
+    open_s = time.perf_counter() - started
+    warm = [engine.search(SearchRequest(q=q["q"], **_filters(q))) for q in queries[1:20]]
     del warm
     seconds, totals = [], []
     for query in queries:
@@ -202,7 +218,7 @@ def run_python_api(root: Path, queries: list[dict[str, Any]]) -> dict[str, Any]:
         totals.append(result.total)
     engine.close()
     return {"all": summary_ms(seconds), "by_kind": _by_kind(queries, seconds),
-            "zero_hit_queries": sum(1 for t in totals if t == 0)}
+            "zero_hit_queries": sum(1 for t in totals if t == 0), "open_and_first_query_s": round(open_s, 2)}
 
 
 def run_similar(root: Path, count: int) -> dict[str, Any] | None:
@@ -271,6 +287,7 @@ class Server:
 
     def __init__(self, root: Path, threads: int = 8) -> None:
         self.port = _free_port()
+        self.ready_s = 0.0
         self.log = tempfile.TemporaryFile()
         env = gongwen_env(GONGWEN_WEB_RATE_LIMIT_PER_MINUTE="0")
         self.process = subprocess.Popen(
@@ -278,7 +295,8 @@ class Server:
                         "--threads", str(threads)),
             cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         # Opening a 20k index and building its facet table takes tens of seconds on a loaded machine.
-        deadline = time.monotonic() + 600
+        started = time.monotonic()
+        deadline = started + 600
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self.log.seek(0)
@@ -286,6 +304,7 @@ class Server:
             try:
                 status, _ = self.get("/api/search?q=")
                 if status == 200:
+                    self.ready_s = round(time.monotonic() - started, 2)
                     return
             except OSError:
                 time.sleep(0.2)
@@ -409,6 +428,11 @@ def print_report(result: dict[str, Any]) -> None:
         print(f"{row['connections']:<18}{row['requests_per_s']:>9.1f}{row['p50_ms']:>9.1f}"
               f"{row['p95_ms']:>9.1f}{row['error_count']:>8}")
     mem = result["server_memory"]
+    if "server_ready_s" in result:
+        print(f"SearchEngine open + first query {result['python_api']['open_and_first_query_s']} s; "
+              f"gongwen serve answered its first request {result['server_ready_s']} s after its start")
+    if "load_avg_after" in result:
+        print(f"load average after each stage: {result['load_avg_after']}")
     print(f"server RSS: {mem['after_start']['rss_mb']:.0f} MiB after start, "
           f"peak {mem['after_load']['peak_rss_mb']:.0f} MiB after the load")
 
@@ -418,13 +442,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stage", nargs="?", default="all",
                         choices=["all", "build-gongwen", "build-plain", "plain"],
                         help="all (default); plain: only the plain baseline, merged into the saved result")
-    parser.add_argument("--root", help=argparse.SUPPRESS)
+    parser.add_argument("--root", help="existing folder (records.sqlite3, whoosh, plain-whoosh) of --n "
+                        "documents to measure instead of /work/benchdata/r<N>; never rebuilt")
     parser.add_argument("--small", action="store_true", help="300 documents and short wrk runs")
     parser.add_argument("--n", type=int, help="documents (default 20000, 300 with --small)")
     parser.add_argument("--queries", type=int, default=240, help="queries in the fixed set (default 240)")
     parser.add_argument("--wrk-seconds", type=int, help="seconds per wrk run (default 15, 3 with --small)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild both indexes even if present")
-    parser.add_argument("--similar-texts", type=int, help="bodies timed through similar_text (default 20)")
+    parser.add_argument("--similar-texts", type=int,
+                        help="bodies timed through similar_text (default 20; 0 skips it and its "
+                        "plain-OR baseline)")
     parser.add_argument("--skip-plain", action="store_true",
                         help="leave the plain baseline out (run the `plain` stage later)")
     args = parser.parse_args(argv)
@@ -435,25 +462,35 @@ def main(argv: list[str] | None = None) -> int:
     from bench.corpus import make_queries
 
     n = args.n or (300 if args.small else 20000)
-    root = BENCHDATA / f"r{n}"
-    name = "query_small" if args.small else f"query_{n}"
+    root = Path(args.root) if args.root else BENCHDATA / f"r{n}"
+    name = "query_small" if args.small else f"query_{n}" if not args.root else f"query_{root.name}"
     queries = make_queries(n, args.queries)
     if args.stage == "plain":
         return merge_plain(n, root, queries, name)
     started = time.monotonic()
-    prep = prepare(n, root, args.rebuild, args.skip_plain)
+    prep = prepare(n, root, args.rebuild, args.skip_plain, existing=bool(args.root))
     result: dict[str, Any] = {"benchmark": "query", "small": args.small, "machine": machine(), "documents": n,
                               "queries": len(queries), "prepare": prep}
+    # Other jobs share the machine: the load average after each stage says how noisy its figures are.
+    loads: dict[str, list[float]] = {"start": _load()}
+    result["load_avg_after"] = loads
     result["python_api"] = run_python_api(root, queries)
+    loads["python_api"] = _load()
     if not args.skip_plain:
         result["plain_whoosh"] = run_plain(root, queries)
-    result["similar_text"] = run_similar(root, args.similar_texts or (5 if args.small else 20))
+        loads["plain_whoosh"] = _load()
+    similar_texts = args.similar_texts if args.similar_texts is not None else (5 if args.small else 20)
+    result["similar_text"] = run_similar(root, similar_texts) if similar_texts else None
     server = Server(root)
     try:
         result["server_memory"] = {"after_start": server.rss_mb()}
+        result["server_ready_s"] = server.ready_s
         result["http"] = run_http(server, queries)
+        loads["http"] = _load()
+        result["server_memory"]["after_http"] = server.rss_mb()
         wrk_seconds = args.wrk_seconds or (3 if args.small else 15)
         result["concurrency"] = run_wrk(server, queries, [1, 4, 16], wrk_seconds)
+        loads["wrk"] = _load()
         result["server_memory"]["after_load"] = server.rss_mb()
     finally:
         server.stop()
@@ -463,6 +500,10 @@ def main(argv: list[str] | None = None) -> int:
     print_report(result)
     print(f"saved {save_result(name, result)}")
     return 0
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def _ratios(result: dict[str, Any]) -> None:
