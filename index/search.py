@@ -13,11 +13,13 @@ import math
 import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from whoosh.index import FileIndex
+from whoosh.reading import ReaderClosed
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
@@ -47,6 +49,14 @@ class _Snapshot:
     users: int = 0
     retired: bool = False
     reading: threading.RLock = field(default_factory=threading.RLock)
+
+
+def _close_quietly(searcher: Searcher) -> None:
+    """Close a searcher that close() or a refresh may already have closed."""
+    try:
+        searcher.close()
+    except ReaderClosed:
+        pass
 
 
 class SearchEngine:
@@ -117,6 +127,8 @@ class SearchEngine:
             new = _Snapshot(
                 searcher, self._facets.table(reader), postings, self._texts.table(reader), folder, generation
             )
+            # An engine dropped without close() still releases its segment files (open ones when mmap is off).
+            weakref.finalize(new, _close_quietly, searcher)
             if snap is not None:
                 snap.retired = True
                 self._release_locked(snap, 0)

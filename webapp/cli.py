@@ -9,9 +9,12 @@ import argparse
 import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from flask.testing import FlaskClient
 
 from ingest.settings import Settings, SettingsError, load_settings
 
@@ -180,13 +183,24 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _api_get(settings: Settings, url: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    """Answer through the real API view, so the CLI prints exactly what /api/… returns."""
+@contextmanager
+def _api_client(settings: Settings) -> Iterator[FlaskClient]:
+    """A client of the real app, so the CLI prints exactly what /api/… returns; closes the index after."""
     from webapp import create_app
+    from webapp.resources import close_app
 
     app = create_app(settings)
+    try:
+        with app.test_client() as client:
+            yield client
+    finally:
+        close_app(app)
+
+
+def _api_get(settings: Settings, url: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """Answer through the real API view."""
     query = {k: v for k, v in params.items() if v not in (None, "")}
-    with app.test_client() as client:
+    with _api_client(settings) as client:
         response = client.get(url, query_string=query, headers=_auth_headers(settings))
         return response.status_code, response.get_json()
 
@@ -226,12 +240,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 def _api_post_similar(settings: Settings, args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     """POST the text (JSON) or the PDF (multipart) to the real /api/similar view."""
-    from webapp import create_app
-
     filters = {"issuer": args.issuer, "year": args.year, "category": args.category}
     filters = {k: v for k, v in filters.items() if v}
-    app = create_app(settings)
-    with app.test_client() as client:
+    with _api_client(settings) as client:
         if args.file == "-":
             body = {"text": sys.stdin.read(), "limit": args.limit, **filters}
             response = client.post("/api/similar", json=body, headers=_auth_headers(settings))
@@ -341,7 +352,11 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
             "failures": len(store.failures()),
             "index_dir": str(root),
         }
-    stats["index"] = SearchEngine(root, settings).stats()
+    engine = SearchEngine(root, settings)
+    try:
+        stats["index"] = engine.stats()
+    finally:
+        engine.close()
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2, default=str))
     else:
