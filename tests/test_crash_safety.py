@@ -73,7 +73,7 @@ def check_library(index_dir: Path) -> set[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(400)
+@pytest.mark.timeout(600)
 def test_kill_minus_9_during_ingest_loses_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     files = copy_files(text_corpus_files(CORPUS_SIZE), folder)
@@ -83,11 +83,19 @@ def test_kill_minus_9_during_ingest_loses_nothing(tmp_path: Path) -> None:
     env = gongwen_env(index_dir, index_batch_size=3, ingest_workers=2)
     log = tmp_path / "ingest.log"
     rng = random.Random(SEED)
+    # How long an uninterrupted ingest of these files takes here, so the kills land inside the run on a fast
+    # machine and a slow one alike: each one at a random moment within the work that is still left.
+    started = time.monotonic()
+    timing_env = gongwen_env(tmp_path / "timing", ingest_workers=2)
+    timing = run_gongwen(["ingest", "--quiet", str(folder)], timing_env)
+    assert timing.returncode == 0, timing.stdout + timing.stderr
+    full_run_s = time.monotonic() - started
     committed: set[str] = set()
     kills = 0
     for _ in range(KILLS):
         process = start_gongwen(["ingest", "--quiet", str(folder)], env, log)
-        delay = rng.uniform(1.0, 5.0)
+        remaining = 1 - len(committed) / len(expected)
+        delay = rng.uniform(0.15, 0.6) * full_run_s * max(remaining, 0.2)
         try:
             process.wait(timeout=delay)
         except subprocess.TimeoutExpired:
