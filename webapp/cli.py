@@ -229,9 +229,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     print(f"{payload['total']} 篇 ({payload['took_ms']:.0f} ms)")
     for n, hit in enumerate(payload["results"], start=1):
-        parts = [hit.get("doc_number"), hit.get("issuer"), hit.get("date"), hit.get("category")]
-        print(f"{n:>3}. {hit.get('title') or hit['filename']}")
-        print(f"     {' | '.join(p for p in parts if p)}  id={hit['id'][:16]}")
+        _print_hit(n, hit)
         snippet = _strip_marks(hit.get("snippet") or "")
         if snippet:
             print(f"     {snippet}")
@@ -273,12 +271,17 @@ def cmd_similar(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     print(f"关键词：{'、'.join(payload['terms'])}  ({payload['took_ms']:.0f} ms)")
     for n, hit in enumerate(payload["results"], start=1):
-        parts = [hit.get("doc_number"), hit.get("issuer"), hit.get("date"), hit.get("category")]
-        print(f"{n:>3}. {hit.get('title') or hit['filename']}")
-        print(f"     {' | '.join(p for p in parts if p)}  id={hit['id'][:16]}")
+        _print_hit(n, hit)
         if hit.get("shared_terms"):
             print(f"     共同关键词：{'、'.join(hit['shared_terms'])}")
     return EXIT_OK
+
+
+def _print_hit(n: int, hit: dict[str, Any]) -> None:
+    """A result's title line and its 发文字号 | issuer | date | category line, as search and similar print."""
+    parts = [hit.get("doc_number"), hit.get("issuer"), hit.get("date"), hit.get("category")]
+    print(f"{n:>3}. {hit.get('title') or hit['filename']}")
+    print(f"     {' | '.join(p for p in parts if p)}  id={hit['id'][:16]}")
 
 
 def _strip_marks(html_text: str) -> str:

@@ -10,6 +10,8 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,14 +52,22 @@ def ingest_uploaded_file(file: FileStorage) -> UploadOutcome:
     # Imported here: the ingest pipeline (pdfminer, OCR) is only needed by the few requests that upload.
     from webapp.intake import ingest_upload
 
+    with spooled_upload(file, head, ".upload-") as path:
+        return ingest_upload(path, name, settings())
+
+
+@contextmanager
+def spooled_upload(file: FileStorage, head: bytes, prefix: str) -> Iterator[Path]:
+    """The upload (whose first bytes `head` were already read) as a temporary file in the index folder,
+    removed afterwards."""
     upload_dir = Path(current_app.config["INDEX_DIR"]) / "uploads"
     upload_dir.mkdir(exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=upload_dir, prefix=".upload-", suffix=".pdf")
+    fd, tmp = tempfile.mkstemp(dir=upload_dir, prefix=prefix, suffix=".pdf")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(head)
             while block := file.stream.read(1 << 20):
                 handle.write(block)
-        return ingest_upload(Path(tmp), name, settings())
+        yield Path(tmp)
     finally:
         os.unlink(tmp)

@@ -7,13 +7,10 @@ in a worker process and never stored) goes to `SearchEngine.similar_text`; the a
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from werkzeug.datastructures import FileStorage
 
 from index.results import QueryError, SearchRequest
@@ -23,7 +20,7 @@ from webapp.errors import ApiError
 from webapp.params import FILTER_PARAMS, parse_int
 from webapp.resources import get_engine, settings, web_setting
 from webapp.serialize import search_payload
-from webapp.uploads import MAGIC_WINDOW, PDF_MAGIC, clean_filename
+from webapp.uploads import MAGIC_WINDOW, PDF_MAGIC, clean_filename, spooled_upload
 
 bp = Blueprint("similar", __name__)
 
@@ -90,18 +87,8 @@ def read_pdf_text(upload: FileStorage) -> str:
     head = upload.stream.read(MAGIC_WINDOW)
     if PDF_MAGIC not in head:
         raise ApiError(415, f"{name}: not a PDF (no %PDF header)", "unsupported_media_type", "file")
-    upload_dir = Path(current_app.config["INDEX_DIR"]) / "uploads"
-    upload_dir.mkdir(exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=upload_dir, prefix=".similar-", suffix=".pdf")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(head)
-            while block := upload.stream.read(1 << 20):
-                handle.write(block)
-        path = Path(tmp)
+    with spooled_upload(upload, head, ".similar-") as path:
         outcome = next(iter(run_files([(path, sha256_file(path))], settings(), workers=1)))
-    finally:
-        os.unlink(tmp)
     record = outcome.record
     if record is None:
         raise ApiError(422, f"{name}: the PDF could not be read: {outcome.error}", "ingest_failed", "file")
