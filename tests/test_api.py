@@ -240,3 +240,26 @@ def test_no_cors_by_default(client) -> None:
     response = client.get("/api/suggest", headers={"Origin": "http://portal.intranet.example"})
     assert response.status_code == 200
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_openapi_bounds_per_page_by_the_configured_maximum(web_library) -> None:
+    from tests.web_library import make_settings
+    from webapp import create_app
+    from webapp.resources import close_app
+
+    app = create_app(
+        make_settings(web_library.index_dir, rate_limit_per_minute=0, max_per_page=20), {"TESTING": True}
+    )
+    try:
+        client = app.test_client()
+        spec = client.get("/api/openapi.json").get_json()
+        validate(spec)
+        parameters = spec["paths"]["/api/search"]["get"]["parameters"]
+        per_page = next(p for p in parameters if p["name"] == "per_page")
+        assert per_page["schema"]["maximum"] == 20
+        assert spec["components"]["schemas"]["SimilarRequest"]["properties"]["limit"]["maximum"] == 20
+        assert client.get("/api/search?q=&per_page=20").status_code == 200
+        refused = client.get("/api/search?q=&per_page=21")
+        assert refused.status_code == 400 and "per_page" in refused.get_json()["error"]["message"]
+    finally:
+        close_app(app)

@@ -6,6 +6,7 @@ from typing import Any
 
 from index.results import FACET_FIELDS, SORTS
 from webapp.params import MAX_PAGE, YEAR_PATTERN
+from webapp.resources import web_setting
 
 API_VERSION = "1.0.0"
 
@@ -30,15 +31,19 @@ FILTER_PARAMETERS = [
     _param("doc_type", "文种: 答复, 函, 通知, 意见, 批复, 报告…", {"type": "string", "maxLength": 20}),
 ]
 
-SEARCH_PARAMETERS = [
-    _param(
-        "q", "query words; empty lists every document matching the filters, newest first", {"type": "string"}
-    ),
-    *FILTER_PARAMETERS,
-    _param("sort", "relevance (default) or date (newest first)", {"type": "string", "enum": list(SORTS)}),
-    _param("page", "1-based page number", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
-    _param("per_page", "results per page", {"type": "integer", "minimum": 1, "maximum": 100}),
-]
+
+def _search_parameters(max_per_page: int) -> list[dict[str, Any]]:
+    return [
+        _param(
+            "q", "query words; empty lists every document matching the filters, newest first",
+            {"type": "string"},
+        ),
+        *FILTER_PARAMETERS,
+        _param("sort", "relevance (default) or date (newest first)", {"type": "string", "enum": list(SORTS)}),
+        _param("page", "1-based page number", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
+        _param("per_page", "results per page", {"type": "integer", "minimum": 1, "maximum": max_per_page}),
+    ]
+
 
 FACET_COUNT = {
     "type": "object",
@@ -124,18 +129,20 @@ SIMILAR_RESULT = {
     ]
 }
 
-SIMILAR_REQUEST = {
-    "type": "object",
-    "required": ["text"],
-    "properties": {
-        "text": {"type": "string", "description": "the new proposal's text, any length"},
-        "limit": {"type": "integer", "minimum": 1, "maximum": 100},
-        "issuer": {"type": "string"},
-        "year": {"type": ["string", "integer"], "description": "2024 or 2020..2023"},
-        "category": {"type": "string"},
-        "doc_type": {"type": "string"},
-    },
-}
+def _similar_request(max_limit: int) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["text"],
+        "properties": {
+            "text": {"type": "string", "description": "the new proposal's text, any length"},
+            "limit": {"type": "integer", "minimum": 1, "maximum": max_limit},
+            "issuer": {"type": "string"},
+            "year": {"type": ["string", "integer"], "description": "2024 or 2020..2023"},
+            "category": {"type": "string"},
+            "doc_type": {"type": "string"},
+        },
+    }
+
 
 PAGE = {
     "type": "object",
@@ -260,8 +267,15 @@ DOC_ID = {
 }
 
 
-def openapi_spec(server_url: str = "") -> dict[str, Any]:
-    """The API description; `server_url` is the absolute base the spec is served from."""
+def openapi_spec(server_url: str = "", max_per_page: int | None = None) -> dict[str, Any]:
+    """The API description; `server_url` is the absolute base the spec is served from.
+
+    `max_per_page` (default: the app's `[web] max_per_page`) bounds `per_page` and `limit`, as the
+    handlers do.
+    """
+    if max_per_page is None:
+        max_per_page = int(web_setting("max_per_page", 100))
+    search_parameters = _search_parameters(max_per_page)
     spec: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
@@ -275,7 +289,7 @@ def openapi_spec(server_url: str = "") -> dict[str, Any]:
                 "get": {
                     "operationId": "search",
                     "summary": "Search documents",
-                    "parameters": SEARCH_PARAMETERS,
+                    "parameters": search_parameters,
                     "responses": {
                         "200": _json("SearchResult", "a page of results with facet counts"),
                         **_errors(400, 401, 429),
@@ -286,7 +300,7 @@ def openapi_spec(server_url: str = "") -> dict[str, Any]:
                 "get": {
                     "operationId": "searchPageJson",
                     "summary": "JSON twin of the search page (same as /api/search)",
-                    "parameters": SEARCH_PARAMETERS,
+                    "parameters": search_parameters,
                     "responses": {
                         "200": _json("SearchResult", "a page of results"),
                         **_errors(400, 401, 429),
@@ -341,7 +355,8 @@ def openapi_spec(server_url: str = "") -> dict[str, Any]:
                     "summary": "Documents similar to this one",
                     "parameters": [
                         DOC_ID,
-                        _param("limit", "how many", {"type": "integer", "minimum": 1, "maximum": 100}),
+                        _param("limit", "how many",
+                               {"type": "integer", "minimum": 1, "maximum": max_per_page}),
                         *FILTER_PARAMETERS,
                     ],
                     "responses": {
@@ -364,7 +379,7 @@ def openapi_spec(server_url: str = "") -> dict[str, Any]:
                             "properties": {
                                 "file": {"type": "string", "contentMediaType": "application/pdf"},
                                 "text": {"type": "string"},
-                                "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+                                "limit": {"type": "integer", "minimum": 1, "maximum": max_per_page},
                                 **{name: {"type": "string"} for name in FACET_FIELDS},
                             },
                         }},
@@ -394,7 +409,7 @@ def openapi_spec(server_url: str = "") -> dict[str, Any]:
                     "operationId": "facets",
                     "summary": "Facet counts for a query and filters",
                     "parameters": [
-                        p for p in SEARCH_PARAMETERS if p["name"] not in {"page", "per_page", "sort"}
+                        p for p in search_parameters if p["name"] not in {"page", "per_page", "sort"}
                     ],
                     "responses": {
                         "200": _json("FacetsResult", "counts per facet value"),
@@ -429,7 +444,7 @@ def openapi_spec(server_url: str = "") -> dict[str, Any]:
                 "Facets": FACETS,
                 "SearchResult": SEARCH_RESULT,
                 "SimilarResult": SIMILAR_RESULT,
-                "SimilarRequest": SIMILAR_REQUEST,
+                "SimilarRequest": _similar_request(max_per_page),
                 "Page": PAGE,
                 "Document": DOCUMENT,
                 "Error": ERROR,
