@@ -18,6 +18,11 @@ from pathlib import Path
 
 from ingest.record import DocumentRecord
 
+TEMP_PREFIX = ".tmp-"
+# A copy in progress is seconds old (files are at most [ingest] max_file_mb); a temporary file this old
+# was left by a process killed mid-copy and is removed when a store is opened.
+STALE_TEMP_AGE_S = 24 * 3600
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY,
@@ -84,6 +89,16 @@ class RecordStore:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(SCHEMA)
+        self._remove_stale_temporaries()
+
+    def _remove_stale_temporaries(self) -> None:
+        cutoff = time.time() - STALE_TEMP_AGE_S
+        for leftover in self.originals_dir.glob(TEMP_PREFIX + "*"):
+            try:
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+            except OSError:  # gone already, or a read-only store: harmless either way
+                pass
 
     def close(self) -> None:
         self._conn.close()
@@ -132,7 +147,7 @@ class RecordStore:
         if target.exists():
             return
         # Copy to a temporary name first so a crash never leaves a half-written original.
-        fd, tmp = tempfile.mkstemp(dir=self.originals_dir, prefix=".tmp-")
+        fd, tmp = tempfile.mkstemp(dir=self.originals_dir, prefix=TEMP_PREFIX)
         os.close(fd)
         try:
             shutil.copyfile(source, tmp)
