@@ -1,7 +1,10 @@
 """Ingest throughput: `gongwen ingest` pages/s next to pdfminer.six alone and poppler's `pdftotext`.
 
-All three read the same synthetic text-layer PDFs (`bench/corpus.py`) with 1 and with all workers, in the
-same run, so the ratios hold on a noisy shared machine. A cProfile of the pipeline run in-process (no
+All read the same synthetic text-layer PDFs (`bench/corpus.py`) with 1 and with all workers, in the same
+run, so the ratios hold on a noisy shared machine. Two pdfminer baselines: "pdfminer.six only" is what a
+pdfminer user runs (`extract_pages` with gongwen's LAParams, every text box read); "pdfminer interpreter
+only" runs the same interpreter into `PDFPageAggregator` with no layout analysis at all, the floor of any
+pdfminer-based extraction. A cProfile of the pipeline run in-process (no
 fork) splits the time into extract, clean, metadata, store and index write (jieba and bigrams).
 
     .venv/bin/python bench/ingest_bench.py            # 400 PDFs (~880 pages)
@@ -40,7 +43,8 @@ from bench.common import (  # noqa: E402
 
 # Where the profile's time goes: a stage is the cumulative time of these functions (file suffix, name).
 STAGES: list[tuple[str, str, str]] = [
-    ("extract (pdfminer layout)", "ingest/extract.py", "iter_raw_pages"),
+    ("extract (pdfminer interpreter + lines)", "ingest/extract.py", "iter_raw_pages"),
+    ("  of which line grouping", "ingest/extract.py", "receive_layout"),
     ("page quality check", "ingest/quality.py", "assess_page"),
     ("clean (paragraphs, headers)", "ingest/clean.py", "clean_document"),
     ("metadata (GB/T 9704 fields)", "ingest/metadata.py", "extract_metadata"),
@@ -69,13 +73,37 @@ def _pdfminer_file(path: str) -> int:
     return pages
 
 
-def bench_pdfminer(files: list[Path], workers: int) -> dict[str, Any]:
+def _interpreter_file(path: str) -> int:
+    """pdfminer's interpreter alone: every glyph becomes an `LTChar` on the page, no layout analysis."""
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+
+    pages = 0
+    with open(path, "rb") as handle:
+        rsrcmgr = PDFResourceManager(caching=True)
+        device = PDFPageAggregator(rsrcmgr, laparams=None)
+        interpreter = PDFPageInterpreter(rsrcmgr, device)
+        for page in PDFPage.get_pages(handle, caching=True):
+            interpreter.process_page(page)
+            device.get_result()
+            pages += 1
+    return pages
+
+
+def bench_pdfminer(files: list[Path], workers: int, layout: bool = True) -> dict[str, Any]:
+    tool = "pdfminer.six only" if layout else "pdfminer interpreter only"
     started = time.monotonic()
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        pages = sum(pool.map(_pdfminer_file, [str(f) for f in files], chunksize=1))
+        reader = _pdfminer_file if layout else _interpreter_file
+        pages = sum(pool.map(reader, [str(f) for f in files], chunksize=1))
     seconds = time.monotonic() - started
-    return {"tool": "pdfminer.six only", "workers": workers, "pages": pages, "seconds": round(seconds, 2),
-            "pages_per_s": round(pages / seconds, 1)}
+    return {"tool": tool, "workers": workers, "pages": pages, "seconds": round(seconds, 2),
+            "pages_per_s": round(pages / seconds, 1), "load_avg": _load()}
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def bench_pdftotext(files: list[Path], workers: int, pages: int) -> dict[str, Any]:
@@ -87,7 +115,7 @@ def bench_pdftotext(files: list[Path], workers: int, pages: int) -> dict[str, An
         list(pool.map(one, files))
     seconds = time.monotonic() - started
     return {"tool": "pdftotext (poppler)", "workers": workers, "pages": pages, "seconds": round(seconds, 2),
-            "pages_per_s": round(pages / seconds, 1)}
+            "pages_per_s": round(pages / seconds, 1), "load_avg": _load()}
 
 
 def bench_gongwen(folder: Path, workers: int) -> dict[str, Any]:
@@ -107,7 +135,7 @@ def bench_gongwen(folder: Path, workers: int) -> dict[str, Any]:
         failed = int(line.split("failed ")[1].split(";")[0].split(",")[0])
         return {"tool": "gongwen ingest", "workers": workers, "pages": pages, "failed": failed,
                 "seconds": round(run["wall"], 2), "pages_per_s": round(pages / run["wall"], 1),
-                "peak_rss_mb": round(run["rss_mb"], 1), "summary": line}
+                "peak_rss_mb": round(run["rss_mb"], 1), "summary": line, "load_avg": _load()}
     finally:
         shutil.rmtree(index_dir, ignore_errors=True)
 
@@ -168,12 +196,16 @@ def profile_pipeline(files: list[Path]) -> dict[str, Any]:
 
 def print_report(result: dict[str, Any]) -> None:
     print(f"ingest benchmark: {result['files']} PDFs, {result['pages']} pages, machine {result['machine']}")
-    print(f"{'tool':<27}{'workers':>8}{'pages/s':>10}{'seconds':>9}{'peak RSS MiB':>14}")
+    print(f"{'tool':<27}{'workers':>8}{'pages/s':>10}{'seconds':>9}{'peak RSS MiB':>14}  load (1/5/15 min)")
     for row in result["runs"]:
         rss = f"{row['peak_rss_mb']:.0f}" if "peak_rss_mb" in row else "-"
-        print(f"{row['tool']:<27}{row['workers']:>8}{row['pages_per_s']:>10.1f}{row['seconds']:>9.2f}{rss:>14}")
+        load = "/".join(f"{x:.1f}" for x in row.get("load_avg", []))
+        print(f"{row['tool']:<27}{row['workers']:>8}{row['pages_per_s']:>10.1f}{row['seconds']:>9.2f}{rss:>14}"
+              f"  {load}")
     for workers, ratio in result["ratio_gongwen_over_pdfminer"].items():
         print(f"ratio gongwen / pdfminer-only, workers {workers}: {ratio:.2f}")
+    for workers, ratio in result["ratio_gongwen_over_interpreter"].items():
+        print(f"ratio gongwen / pdfminer interpreter only (no layout), workers {workers}: {ratio:.2f}")
     profile = result.get("profile")
     if profile:
         print(f"profile (in-process, {profile['files']} files, {profile['pages']} pages, "
@@ -200,15 +232,19 @@ def main(argv: list[str] | None = None) -> int:
     worker_counts = args.workers or sorted({1, cores})
     runs: list[dict[str, Any]] = []
     ratios: dict[str, float] = {}
+    floor_ratios: dict[str, float] = {}
     for workers in worker_counts:
         gongwen = bench_gongwen(folder, workers)
         pdfminer = bench_pdfminer(files, workers)
+        interpreter = bench_pdfminer(files, workers, layout=False)
         poppler = bench_pdftotext(files, workers, pdfminer["pages"])
-        runs += [gongwen, pdfminer, poppler]
+        runs += [gongwen, pdfminer, interpreter, poppler]
         ratios[str(workers)] = round(gongwen["pages_per_s"] / pdfminer["pages_per_s"], 3)
+        floor_ratios[str(workers)] = round(gongwen["pages_per_s"] / interpreter["pages_per_s"], 3)
     result: dict[str, Any] = {
         "benchmark": "ingest", "small": args.small, "machine": machine(), "files": len(files),
         "pages": runs[1]["pages"], "folder": str(folder), "runs": runs, "ratio_gongwen_over_pdfminer": ratios,
+        "ratio_gongwen_over_interpreter": floor_ratios,
     }
     if not args.no_profile:
         count = args.profile_files or (10 if args.small else 60)
