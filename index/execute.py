@@ -28,6 +28,7 @@ from whoosh.searching import Searcher
 
 from index.facets import FacetTable
 from index.normalize import CJK_CLASS
+from index.phrasetext import FieldRuns
 from index.postings import Postings, SnapshotPostings
 from index.querying import BigramPhrase
 
@@ -41,13 +42,16 @@ class Leaf:
     """One scored unit of a query: the documents it matches and their term frequency."""
 
     docs: Collection[int]
-    tf: Callable[[int], int]
+    tf: Callable[[int], int | None]  # None or 0: the document does not hold it
     idf: float
     norms: list[float]
     boost: float
+    # Set on a leaf whose `docs` is a superset (a scoring-only phrase left unchecked): makes `tf` exact
+    # for the given documents before they are scored.
+    resolve: Callable[[list[int]], None] | None = None
 
     def score(self, docnum: int, k1: float) -> float:
-        tf = self.tf(docnum)
+        tf = self.tf(docnum) or 0
         return self.boost * self.idf * (tf * (k1 + 1)) / (tf + self.norms[docnum]) if tf else 0.0
 
 
@@ -58,17 +62,16 @@ class Matched:
 
 
 _NONE = Matched(frozenset())
-# Phrase candidates checked between two looks at the clock.
-_CHECK_EVERY = 256
 
 
 class Executor:
     """Evaluates queries on one snapshot (not thread-safe: one per search)."""
 
     def __init__(
-        self, postings: SnapshotPostings, texts: dict[str, list[str | None]], searcher: Searcher,
+        self, postings: SnapshotPostings, texts: dict[str, FieldRuns], searcher: Searcher,
         table: FacetTable,
         deadline: float = math.inf,
+        defer_above: float = math.inf,
     ) -> None:
         self.postings = postings
         self.texts = texts
@@ -76,6 +79,10 @@ class Executor:
         self.table = table
         self.deadline = deadline  # a `time.perf_counter()` value
         self.timed_out = False
+        # A scoring-only phrase (the optional side of AndMaybe) with more candidates than this is checked
+        # only on the documents that get scored (`top` scores a pool of at most `score_all`).
+        self.defer_above = defer_above
+        self._defer = False
         self._memo: dict[int, Matched] = {}
 
     def out_of_time(self) -> bool:
@@ -123,7 +130,11 @@ class Executor:
             return Matched(set().union(*(p.docs for p in parts)), [leaf for p in parts for leaf in p.leaves])
         if isinstance(node, Q.AndMaybe):
             required = self._run(node.a, within, boost)
-            optional = self._run(node.b, required.docs, boost)
+            outer, self._defer = self._defer, len(required.docs) > self.defer_above
+            try:
+                optional = self._run(node.b, required.docs, boost)
+            finally:
+                self._defer = outer
             return Matched(required.docs, required.leaves + optional.leaves)
         if isinstance(node, Q.AndNot):
             positive = self._run(node.a, within, boost)
@@ -167,55 +178,92 @@ class Executor:
 
     def _phrase(self, node: BigramPhrase, within: Collection[int] | None, boost: float) -> Matched:
         fieldname = node.fieldname
+        texts = self.texts.get(fieldname)
+        if texts is None or node.needle is None:
+            return self._phrase_by_positions(node, within, boost)
+        postings = self.postings
+        # Rarest unit first: its documents are the candidates, every other unit's posting is read only if
+        # it is in memory already (a text check costs less than decoding a long posting list).
+        by_rarity = sorted((postings.doc_frequency(fieldname, u), u) for u in node.words)
+        if not by_rarity or by_rarity[0][0] == 0:
+            return _NONE
+        candidates: set[int]
+        if within is not None and len(within) < by_rarity[0][0]:
+            candidates = set(within)
+        else:
+            candidates = set(postings.get(fieldname, by_rarity[0][1]).keys())
+            if within is not None:
+                candidates = candidates.intersection(within)
+        for _df, unit in by_rarity[1:]:
+            if not candidates:
+                return _NONE
+            cached = postings.peek(fieldname, unit)
+            if cached is not None:
+                candidates.intersection_update(cached.keys())
+        tf: dict[int, int] = {}
+        word_field = WORD_FIELD.get(fieldname)
+        if candidates and word_field and not node.closed_end and _CJK_ONLY.match(node.literal):
+            # The phrase as one jieba word proves it without a text check; its frequency stands for the
+            # phrase's (a bigram candidate's posting always holds the word where the word field does).
+            if postings.doc_frequency(word_field, node.literal):
+                words = postings.get(word_field, node.literal)
+                tf = {d: words[d] for d in candidates.intersection(words.keys())}
+                candidates.difference_update(tf)
+        if candidates and self._defer and len(candidates) + len(tf) > self.defer_above:
+            return self._deferred(node, texts, tf, candidates, boost)
+        if candidates:
+            tf.update(self._verify(node, texts, candidates))
+        if not tf:
+            return _NONE
+        return Matched(tf.keys(), [Leaf(tf.keys(), tf.get, postings.idf(len(tf)), postings.norms(fieldname),
+                                        boost)])
+
+    def _deferred(
+        self, node: BigramPhrase, texts: FieldRuns, tf: dict[int, int], candidates: set[int], boost: float
+    ) -> Matched:
+        """A phrase whose documents only add to scores: its candidates stand for its documents (and their
+        number for its document frequency) until `top` asks for the documents it scores."""
+        pending = set(candidates)
+
+        def resolve(docs: list[int]) -> None:
+            wanted = pending.intersection(docs)
+            if wanted:
+                tf.update(self._verify(node, texts, wanted))
+                pending.difference_update(wanted)
+
+        docs = candidates.union(tf)
+        postings = self.postings
+        return Matched(docs, [Leaf(docs, tf.get, postings.idf(len(docs)), postings.norms(node.fieldname),
+                                   boost, resolve)])
+
+    def _verify(self, node: BigramPhrase, texts: FieldRuns, candidates: set[int]) -> dict[int, int]:
+        """`{docnum: occurrences}` of the candidates whose runs hold the phrase's needle."""
+        found, unstored = texts.find(candidates, str(node.needle), self.out_of_time)
+        if unstored:  # an index written before the field was stored
+            verified = self._verify_positions(node.fieldname, node.words, unstored)
+            found.update({d: 1 for d in verified})
+        return found
+
+    def _phrase_by_positions(
+        self, node: BigramPhrase, within: Collection[int] | None, boost: float
+    ) -> Matched:
+        """A phrase over a field without stored text: all units' documents, then their positions."""
+        fieldname = node.fieldname
         units = [self.postings.get(fieldname, u) for u in node.words]
         if not all(units):
             return _NONE
         units.sort(key=len)
-        candidates = units[0].keys() & units[1].keys()
-        for other in units[2:]:
-            candidates = candidates & other.keys()
-        proven: set[int] = set()
-        word_field = WORD_FIELD.get(fieldname)
-        if word_field and not node.closed_end and _CJK_ONLY.match(node.literal):
-            proven = candidates & self.postings.get(word_field, node.literal).keys()
-        rest = candidates - proven
+        candidates = set(units[0].keys())
+        for other in units[1:]:
+            candidates.intersection_update(other.keys())
         if within is not None:
-            rest = rest & within if isinstance(within, (set, frozenset)) else {d for d in rest if d in within}
-        if rest:
-            proven |= self._verify(node, rest)
+            candidates = candidates.intersection(within)
+        proven = self._verify_positions(fieldname, node.words, candidates) if candidates else set()
         if not proven:
             return _NONE
-        first = units[0]
-        others = units[1:]
-
-        def tf(docnum: int) -> int:
-            if docnum not in proven:
-                return 0
-            return min([first[docnum]] + [u[docnum] for u in others])
-
-        return Matched(proven, [Leaf(proven, tf, self.postings.idf(len(proven)),
-                                     self.postings.norms(fieldname), boost)])
-
-    def _verify(self, node: BigramPhrase, candidates: set[int]) -> set[int]:
-        texts = self.texts.get(node.fieldname)
-        if texts is None or node.needle is None:
-            return self._verify_positions(node.fieldname, node.words, candidates)
-        target = node.needle
-        found: set[int] = set()
-        unstored: set[int] = set()  # an index written before the field was stored
-        ordered = list(candidates)
-        for start in range(0, len(ordered), _CHECK_EVERY):
-            if start and self.out_of_time():
-                break
-            for docnum in ordered[start : start + _CHECK_EVERY]:
-                text = texts[docnum]
-                if text is None:
-                    unstored.add(docnum)
-                elif target in text:
-                    found.add(docnum)
-        if unstored:
-            found |= self._verify_positions(node.fieldname, node.words, unstored)
-        return found
+        tf = {d: min(u[d] for u in units) for d in proven}
+        return Matched(tf.keys(), [Leaf(tf.keys(), tf.get, self.postings.idf(len(tf)),
+                                        self.postings.norms(fieldname), boost)])
 
     def _verify_positions(self, fieldname: str, units: list[str], candidates: set[int]) -> set[int]:
         """Candidates where the units stand at consecutive positions (metadata fields, not in memory)."""
@@ -263,8 +311,23 @@ class Executor:
                     if len(chosen) >= score_all:
                         break
             pool = chosen
-        scored = ((sum(leaf.score(d, k1) for leaf in leaves if d in leaf.docs), d) for d in pool)
-        return heapq.nlargest(wanted, scored, key=lambda item: (item[0], -item[1]))
+        scores = dict.fromkeys(pool, 0.0)
+        for leaf in leaves:
+            held = leaf.docs
+            if len(pool) < len(held):
+                common = [d for d in pool if d in held]
+            else:
+                common = [d for d in held if d in scores]
+            if leaf.resolve is not None:
+                leaf.resolve(common)
+            tf, norms = leaf.tf, leaf.norms
+            weight = leaf.boost * leaf.idf * (k1 + 1)
+            for d in common:
+                t = tf(d)
+                if t:
+                    scores[d] += weight * t / (t + norms[d])
+        ranked = ((v, d) for d, v in scores.items())
+        return heapq.nlargest(wanted, ranked, key=lambda item: (item[0], -item[1]))
 
 
 def _positions(matcher: object, wanted: set[int]) -> dict[int, list[int]]:

@@ -16,6 +16,7 @@ from whoosh.reading import IndexReader
 
 from index.results import FacetCount
 from index.schema import MULTI_SEP, category_class
+from index.segcache import SegmentCache
 
 
 @dataclass
@@ -147,22 +148,11 @@ class FacetCache:
     """Builds `FacetTable`s for readers, reusing the values of segments it has already read."""
 
     def __init__(self) -> None:
-        self._segments: dict[str, _SegmentValues] = {}
-        self._lock = threading.Lock()
+        self._segments: SegmentCache[_SegmentValues] = SegmentCache()
 
     def table(self, reader: IndexReader) -> FacetTable:
         table = FacetTable()
-        seen: set[str] = set()
-        for leaf, offset in _leaves(reader):
-            segment = leaf.segment()
-            key = f"{segment.segment_id()}" if segment is not None else f"anon-{id(leaf)}"
-            seen.add(key)
-            with self._lock:
-                values = self._segments.get(key)
-            if values is None:
-                values = _read_segment(leaf)
-                with self._lock:
-                    self._segments[key] = values
+        for _leaf, offset, values in self._segments.per_segment(reader, _read_segment):
             table.issuer.extend(values.issuer)
             table.extra_issuers.update({offset + n: v for n, v in values.extra_issuers.items()})
             table.year.extend(values.year)
@@ -171,13 +161,4 @@ class FacetCache:
             table.date.extend(values.date)
         table.category_class = [category_class(c) or "" for c in table.category]
         table.live = frozenset(reader.all_doc_ids())
-        with self._lock:
-            for key in set(self._segments) - seen:
-                del self._segments[key]
         return table
-
-
-def _leaves(reader: IndexReader) -> list[tuple[IndexReader, int]]:
-    if reader.is_atomic():
-        return [(reader, 0)]
-    return list(reader.leaf_readers())

@@ -1,23 +1,37 @@
-"""Exact phrase checks against each document's folded title and body held in memory, so a bigram phrase
+"""Exact phrase checks against each document's folded title, body, metadata and issuers, so a bigram phrase
 is verified with one C substring search per candidate instead of Whoosh's position matching.
 
 A document's text becomes its *unit runs* (what the bigram field indexes: CJK runs and Latin/digit runs,
 punctuation dropped) joined by `|`. A bigram phrase over those runs matches exactly where the query's
 runs, joined the same way, are a substring: the first run may start inside a document run and the last
 may end inside one, as the query form of `bigram_units` allows, and middle runs are whole.
+
+The runs are UTF-8 (self-synchronising, so a byte search finds only whole characters) and live outside
+the Python heap: in a side file per segment beside the segment (`gongwen-runs-<segment>.bin`, derived from
+the stored fields at the first open, never needed to rebuild anything), read with `os.pread` for the
+candidates only. A reader that cannot write the folder keeps the same bytes in memory instead.
 """
 
 from __future__ import annotations
 
+import bisect
+import io
+import json
+import os
 import re
+import shutil
+import tempfile
 import threading
-from dataclasses import dataclass
+from array import array
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO
 
 from whoosh.reading import IndexReader
 
 from index.analysis import RUNS
 from index.normalize import CJK_CLASS, fold
-from index.postings import leaves
+from index.segcache import SegmentCache
 
 SEP = "|"
 _CJK_ONLY = re.compile(rf"^[{CJK_CLASS}]+$")
@@ -25,6 +39,12 @@ _CJK_ONLY = re.compile(rf"^[{CJK_CLASS}]+$")
 TEXT_FIELDS = {"title_bg": "title", "content_bg": "text", "meta_bg": "meta", "issuer_bg": "issuers"}
 # Fields an older index may not have stored: their documents get None (checked through positions).
 OPTIONAL = frozenset({"meta_bg"})
+# What a document whose OPTIONAL field was not stored holds (runs never contain a NUL).
+_UNSTORED = b"\x00"
+_MAGIC = b"GWRUNS3\n"
+# Candidates checked between two looks at the clock.
+_CHECK_EVERY = 256
+SIDE_FILE = "gongwen-runs-{segment}.bin"  # never matches Whoosh's MAIN_<id>.<ext>, so commits keep it
 
 
 def unit_runs(folded: str) -> str:
@@ -45,53 +65,250 @@ def needle(folded_query: str, closed_end: bool = False) -> str | None:
     return start + SEP.join(runs) + end
 
 
-@dataclass
-class _SegmentTexts:
-    runs: dict[str, list[str | None]]
+class SegmentRuns:
+    """The unit runs of one segment's documents, field by field, each field's documents in order.
+
+    `offsets[field]` holds n + 1 positions (document i is `[offsets[i], offsets[i + 1])`) in the side file
+    read through `fd`, or in `data` when the runs are kept in memory.
+    """
+
+    def __init__(self, offsets: dict[str, array], fd: int | None = None, data: bytes = b"") -> None:
+        self.offsets = offsets
+        self.fd = fd
+        self.data = data
+
+    def find(
+        self, fieldname: str, docs: list[int], target: bytes, chunk_bytes: int, stop: Callable[[], bool]
+    ) -> tuple[dict[int, int], list[int]]:
+        """`({docnum: occurrences of target}, [docnums not stored])` for sorted local `docs`.
+
+        Neighbouring candidates are read with one `pread` of up to `chunk_bytes` and searched with one
+        regex scan, each match mapped to its document (a common phrase's candidates are most of the
+        segment: one sequential read and scan instead of a call per document). No match crosses two
+        documents: each document's runs begin and end with the separator, and a needle never holds two
+        separators in a row.
+        """
+        bounds = self.offsets[fieldname]
+        found: dict[int, int] = {}
+        unstored: list[int] = []
+        wanted = set(docs)
+        gap = max(4096, chunk_bytes // 64)  # bytes of unwanted documents worth reading through
+        i, total = 0, len(docs)
+        while i < total:
+            if i and stop():
+                break
+            start = bounds[docs[i]]
+            j = i + 1
+            while (j < total and j - i < _CHECK_EVERY and bounds[docs[j] + 1] - start <= chunk_bytes
+                   and bounds[docs[j]] - bounds[docs[j - 1] + 1] <= gap):
+                j += 1
+            end = bounds[docs[j - 1] + 1]
+            if self.fd is not None:
+                buf, base = os.pread(self.fd, end - start, start), start
+            else:
+                buf, base = self.data, 0
+            first, last = docs[i], docs[j - 1] + 1
+            pos = buf.find(target, start - base, end - base)
+            while pos >= 0:
+                d = bisect.bisect_right(bounds, pos + base, first, last) - 1
+                doc_end = bounds[d + 1] - base
+                if d in wanted:
+                    found[d] = buf.count(target, pos, doc_end)
+                pos = buf.find(target, doc_end, end - base)
+            if fieldname in OPTIONAL:
+                unstored.extend(d for d in docs[i:j] if bounds[d + 1] - bounds[d] == 1
+                                and buf[bounds[d] - base] == 0)
+            i = j
+        return found, unstored
+
+    def close(self) -> None:
+        if self.fd is not None:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+            self.fd = None
+
+    def __del__(self) -> None:
+        self.close()
+
+
+class FieldRuns:
+    """One bigram field's runs over a reader's global document numbers (segments side by side)."""
+
+    def __init__(self, fieldname: str, parts: list[tuple[int, int, SegmentRuns]], chunk_bytes: int) -> None:
+        self.fieldname = fieldname
+        self.parts = parts  # (first global docnum, doc count, segment runs)
+        self.chunk_bytes = chunk_bytes
+
+    def find(
+        self, docs: Iterable[int], target: str, stop: Callable[[], bool]
+    ) -> tuple[dict[int, int], set[int]]:
+        """`({docnum: occurrences}, unstored docnums)` of the documents whose runs hold `target`."""
+        ordered = sorted(docs)
+        found: dict[int, int] = {}
+        unstored: set[int] = set()
+        encoded = target.encode("utf-8")
+        for offset, count, runs in self.parts:
+            lo = bisect.bisect_left(ordered, offset)
+            hi = bisect.bisect_left(ordered, offset + count)
+            if lo == hi:
+                continue
+            local = [d - offset for d in ordered[lo:hi]]
+            hits, missing = runs.find(self.fieldname, local, encoded, self.chunk_bytes, stop)
+            found.update({d + offset: n for d, n in hits.items()})
+            unstored.update(d + offset for d in missing)
+        return found, unstored
+
+
+def _derive(leaf: IndexReader, t2s: bool, spools: dict[str, IO[bytes]]) -> dict[str, array]:
+    """Every document's runs of a segment written field by field into `spools`; their offsets per field."""
+    count = leaf.doc_count_all()
+    offsets = {name: array("q", [0]) for name in TEXT_FIELDS}
+    for docnum in range(count):
+        deleted = leaf.is_deleted(docnum)
+        stored = leaf.stored_fields(docnum) if not deleted else {}
+        for name, source in TEXT_FIELDS.items():
+            value = stored.get(source)
+            if value is None and name in OPTIONAL and not deleted:
+                encoded = _UNSTORED
+            else:
+                if isinstance(value, list):
+                    value = "\n".join(value)  # issuers, indexed one per line
+                encoded = unit_runs(fold(value or "", t2s)).encode("utf-8")
+            spools[name].write(encoded)
+            offsets[name].append(offsets[name][-1] + len(encoded))
+    return offsets
+
+
+def _assemble(
+    out: IO[bytes], spools: dict[str, IO[bytes]], offsets: dict[str, array], header: dict
+) -> dict[str, array]:
+    """Magic, each field's runs, the offset arrays, a JSON header and its position; the absolute offsets."""
+    out.write(_MAGIC)
+    absolute: dict[str, array] = {}
+    for name in TEXT_FIELDS:
+        base = out.tell()
+        spools[name].seek(0)
+        shutil.copyfileobj(spools[name], out)
+        absolute[name] = array("q", (base + o for o in offsets[name]))
+    header = dict(header, fields={})
+    for name, values in absolute.items():
+        header["fields"][name] = [out.tell(), len(values)]
+        out.write(values.tobytes())
+    where = out.tell()
+    out.write(json.dumps(header).encode("utf-8"))
+    out.write(where.to_bytes(8, "little"))
+    return absolute
+
+
+def _write(path: Path, leaf: IndexReader, t2s: bool, header: dict) -> None:
+    """Derive the side file into a temp file beside it, then rename it into place."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        spools = {name: tempfile.TemporaryFile(dir=path.parent) for name in TEXT_FIELDS}
+        try:
+            offsets = _derive(leaf, t2s, spools)
+            with temp.open("wb") as handle:
+                _assemble(handle, spools, offsets, header)
+                handle.flush()
+                os.fsync(handle.fileno())
+        finally:
+            for spool in spools.values():
+                spool.close()
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _in_memory(leaf: IndexReader, t2s: bool, header: dict) -> SegmentRuns:
+    spools: dict[str, IO[bytes]] = {name: io.BytesIO() for name in TEXT_FIELDS}
+    offsets = _derive(leaf, t2s, spools)
+    out = io.BytesIO()
+    absolute = _assemble(out, spools, offsets, header)
+    return SegmentRuns(absolute, data=out.getvalue())
+
+
+def _open(path: Path, header: dict) -> SegmentRuns | None:
+    """The side file's runs if it exists and was derived the same way, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        if size < len(_MAGIC) + 8 or os.pread(fd, len(_MAGIC), 0) != _MAGIC:
+            raise ValueError("not a runs file")
+        where = int.from_bytes(os.pread(fd, 8, size - 8), "little")
+        found = json.loads(os.pread(fd, size - 8 - where, where))
+        if any(found.get(k) != v for k, v in header.items()):
+            raise ValueError("derived differently")
+        offsets: dict[str, array] = {}
+        for name in TEXT_FIELDS:
+            start, length = found["fields"][name]
+            values = array("q")
+            values.frombytes(os.pread(fd, length * values.itemsize, start))
+            offsets[name] = values
+        return SegmentRuns(offsets, fd=fd)
+    except (ValueError, KeyError, TypeError, OSError):
+        os.close(fd)
+        return None
+
+
+def _remove_orphans(folder: Path, segments: set[str]) -> None:
+    """Delete side files of segments merged away (a process still reading one keeps its open file)."""
+    prefix, suffix = SIDE_FILE.split("{segment}")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(prefix) and name.endswith(suffix):
+            if name[len(prefix) : len(name) - len(suffix)] not in segments:
+                try:
+                    os.unlink(folder / name)
+                except OSError:
+                    pass  # read-only folder, or another process removed it first
 
 
 class PhraseTexts:
-    """Unit runs of the title and body of every document of a reader, reusing unchanged segments."""
+    """Unit runs of every document of a reader, one side file (or buffer) per segment, reused while the
+    segment lives."""
 
-    def __init__(self, t2s: bool) -> None:
+    def __init__(self, t2s: bool, use_files: bool = True, chunk_bytes: int = 1 << 20) -> None:
         self.t2s = t2s
-        self._segments: dict[str, _SegmentTexts] = {}
-        self._lock = threading.Lock()
+        self.use_files = use_files
+        self.chunk_bytes = chunk_bytes
+        self._segments: SegmentCache[SegmentRuns] = SegmentCache()
 
-    def table(self, reader: IndexReader) -> dict[str, list[str | None]]:
-        """`{bigram field: [runs of document n]}` for the reader's global document numbers (None: this
-        document's text was not stored, check it another way)."""
-        out: dict[str, list[str | None]] = {name: [] for name in TEXT_FIELDS}
-        seen: set[str] = set()
-        for leaf, _offset in leaves(reader):
-            segment = leaf.segment()
-            key = f"{segment.segment_id()}" if segment is not None else f"anon-{id(leaf)}"
-            seen.add(key)
-            with self._lock:
-                values = self._segments.get(key)
-            if values is None:
-                values = self._read(leaf)
-                with self._lock:
-                    self._segments[key] = values
-            for name in TEXT_FIELDS:
-                out[name].extend(values.runs[name])
-        with self._lock:
-            for key in set(self._segments) - seen:
-                del self._segments[key]
-        return out
+    def table(self, reader: IndexReader, folder: Path | None = None) -> dict[str, FieldRuns]:
+        """`{bigram field: runs by global document number}` (a document's runs are None when its text
+        was not stored: check it another way)."""
+        parts = self._segments.per_segment(reader, lambda leaf: self._load(leaf, folder))
+        if folder is not None and self.use_files:
+            _remove_orphans(folder, {leaf.segment().segment_id() for leaf, _o, _r in parts if leaf.segment()})
+        return {
+            name: FieldRuns(
+                name, [(offset, leaf.doc_count_all(), runs) for leaf, offset, runs in parts], self.chunk_bytes
+            )
+            for name in TEXT_FIELDS
+        }
 
-    def _read(self, leaf: IndexReader) -> _SegmentTexts:
-        runs: dict[str, list[str | None]] = {name: [] for name in TEXT_FIELDS}
-        t2s = self.t2s
-        for docnum in range(leaf.doc_count_all()):
-            deleted = leaf.is_deleted(docnum)
-            stored = leaf.stored_fields(docnum) if not deleted else {}
-            for name, source in TEXT_FIELDS.items():
-                value = stored.get(source)
-                if value is None and name in OPTIONAL and not deleted:
-                    runs[name].append(None)
-                    continue
-                if isinstance(value, list):
-                    value = "\n".join(value)  # issuers, indexed one per line
-                runs[name].append(unit_runs(fold(value or "", t2s)))
-        return _SegmentTexts(runs)
+    def _load(self, leaf: IndexReader, folder: Path | None) -> SegmentRuns:
+        segment = leaf.segment()
+        header = {"version": 3, "docs": leaf.doc_count_all(), "t2s": self.t2s,
+                  "segment": segment.segment_id() if segment is not None else None}
+        path = folder / SIDE_FILE.format(segment=header["segment"]) if folder and segment else None
+        if path is not None and self.use_files:
+            found = _open(path, header)
+            if found is not None:
+                return found
+            try:
+                _write(path, leaf, self.t2s, header)
+            except OSError:
+                pass  # a reader without write permission: keep the runs in memory
+            else:
+                found = _open(path, header)
+                if found is not None:
+                    return found
+        return _in_memory(leaf, self.t2s, header)

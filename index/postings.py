@@ -123,6 +123,21 @@ class SnapshotPostings:
                 self._entries -= len(dropped)
         return out
 
+    def peek(self, fieldname: str, text: str) -> Postings | None:
+        """The term's posting dict if it is already in memory (free to use), else None."""
+        with self._lock:
+            return self._cache.get((fieldname, text))
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """Documents holding the term (deleted ones included), from the term index without its postings."""
+        found = self.peek(fieldname, text)
+        if found is not None:
+            return len(found)
+        try:
+            return self.reader.doc_frequency(fieldname, text)
+        except TermNotFound:
+            return 0
+
     def expand_prefix(self, fieldname: str, prefix: str) -> Iterable[str]:
         for raw in self.reader.expand_prefix(fieldname, prefix):
             yield raw.decode("utf-8") if isinstance(raw, bytes) else raw

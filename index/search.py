@@ -26,7 +26,7 @@ from whoosh.searching import Searcher
 from index.execute import Executor
 from index.facets import FacetCache, FacetTable
 from index.normalize import fold
-from index.phrasetext import PhraseTexts
+from index.phrasetext import FieldRuns, PhraseTexts
 from index.postings import SnapshotPostings
 from index.querying import BuiltQuery, QueryBuilder
 from index.results import FACET_FIELDS, SORTS, FacetCount, Hit, QueryError, SearchRequest, SearchResult
@@ -43,7 +43,7 @@ class _Snapshot:
     searcher: Searcher
     table: FacetTable
     postings: SnapshotPostings
-    texts: dict[str, list[str | None]]
+    texts: dict[str, FieldRuns]
     folder: Path
     generation: int
     users: int = 0
@@ -83,7 +83,11 @@ class SearchEngine:
         self.score_all_below = int(section.get("score_all_below", 2000))
         self.bm25 = (float(section.get("bm25_k1", 1.2)), float(section.get("bm25_b", 0.75)))
         self._facets = FacetCache()
-        self._texts = PhraseTexts(bool(section.get("traditional_to_simplified", True)))
+        self._texts = PhraseTexts(
+            bool(section.get("traditional_to_simplified", True)),
+            bool(section.get("phrase_text_files", True)),
+            int(section.get("phrase_read_chunk_kb", 1024)) * 1024,
+        )
         self._lock = threading.Lock()
         self._ix: FileIndex | None = None
         self._snapshot: _Snapshot | None = None
@@ -124,9 +128,8 @@ class SearchEngine:
             generation = searcher.reader().generation() or 0
             reader = searcher.reader()
             postings = SnapshotPostings(reader, self.postings_cache_entries, *self.bm25)
-            new = _Snapshot(
-                searcher, self._facets.table(reader), postings, self._texts.table(reader), folder, generation
-            )
+            texts = self._texts.table(reader, folder)
+            new = _Snapshot(searcher, self._facets.table(reader), postings, texts, folder, generation)
             # An engine dropped without close() still releases its segment files (open ones when mmap is off).
             weakref.finalize(new, _close_quietly, searcher)
             if snap is not None:
@@ -211,7 +214,7 @@ class SearchEngine:
 
     def _executor(self, snap: _Snapshot, started: float) -> Executor:
         deadline = started + self.time_limit_s if self.time_limit_s > 0 else math.inf
-        return Executor(snap.postings, snap.texts, snap.searcher, snap.table, deadline)
+        return Executor(snap.postings, snap.texts, snap.searcher, snap.table, deadline, self.score_all_below)
 
     def _matched(
         self, snap: _Snapshot, built: BuiltQuery, allowed: frozenset[int] | None, started: float
@@ -221,7 +224,7 @@ class SearchEngine:
             docs = snap.table.live if allowed is None else allowed
             return list(docs), False
         executor = self._executor(snap, started)
-        docs = executor.run(built.query).docs
+        docs = executor.run(built.query, allowed).docs
         return list(_filtered(docs, snap.table.live, allowed)), executor.timed_out
 
     def _search(self, snap: _Snapshot, request: SearchRequest, started: float) -> SearchResult:
@@ -238,7 +241,7 @@ class SearchEngine:
             exact = set(snap.table.live if allowed is None else allowed)
             leaves: list = []
         else:
-            found = executor.run(built.query)
+            found = executor.run(built.query, allowed)
             exact = _filtered(found.docs, snap.table.live, allowed)
             leaves = found.leaves
         exact_total = len(exact)
