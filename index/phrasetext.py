@@ -31,7 +31,7 @@ from whoosh.reading import IndexReader
 
 from index.analysis import RUNS
 from index.normalize import CJK_CLASS, fold
-from index.segcache import SegmentCache
+from index.segcache import SegmentCache, remove_orphan_files, segment_ids
 
 SEP = "|"
 _CJK_ONLY = re.compile(rf"^[{CJK_CLASS}]+$")
@@ -255,22 +255,6 @@ def _open(path: Path, header: dict) -> SegmentRuns | None:
         return None
 
 
-def _remove_orphans(folder: Path, segments: set[str]) -> None:
-    """Delete side files of segments merged away (a process still reading one keeps its open file)."""
-    prefix, suffix = SIDE_FILE.split("{segment}")
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return
-    for name in names:
-        if name.startswith(prefix) and name.endswith(suffix):
-            if name[len(prefix) : len(name) - len(suffix)] not in segments:
-                try:
-                    os.unlink(folder / name)
-                except OSError:
-                    pass  # read-only folder, or another process removed it first
-
-
 class PhraseTexts:
     """Unit runs of every document of a reader, one side file (or buffer) per segment, reused while the
     segment lives."""
@@ -286,7 +270,7 @@ class PhraseTexts:
         was not stored: check it another way)."""
         parts = self._segments.per_segment(reader, lambda leaf: self._load(leaf, folder))
         if folder is not None and self.use_files:
-            _remove_orphans(folder, {leaf.segment().segment_id() for leaf, _o, _r in parts if leaf.segment()})
+            remove_orphan_files(folder, SIDE_FILE.split("{segment}")[0], segment_ids(parts))
         return {
             name: FieldRuns(
                 name, [(offset, leaf.doc_count_all(), runs) for leaf, offset, runs in parts], self.chunk_bytes

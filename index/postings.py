@@ -7,17 +7,25 @@ in a bounded LRU per snapshot (a new commit gives a new snapshot, so nothing is 
 
 from __future__ import annotations
 
+import io
+import itertools
 import math
+import pickle
+import struct
 import threading
+import zlib
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader, TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from index.postingstore import SegmentPostingStore
+
 Postings = dict[int, int]
+_INT = struct.Struct("!i")  # a block's signed length, negative for the last block
 _EMPTY: Postings = {}
 # A length byte → the field length it encodes (byte 0, or no byte, is length 0 as `doc_field_length` has it).
 _LENGTH_OF_BYTE = [byte_to_length(b) if b else 0 for b in range(256)]
@@ -48,10 +56,47 @@ def field_lengths(leaf: IndexReader, fieldname: str) -> list[int]:
     return lengths
 
 
+def _read_extent(matcher: W3LeafMatcher) -> tuple[list[int], list[int]]:
+    """Every (docnum, weight) of a Whoosh 3 posting list from one read of its whole extent.
+
+    The blocks are parsed from the buffer (length, pickled info, zlib'd pickled data) as
+    `W3LeafMatcher._goto`/`_read_data` would, without a file seek and three small reads per block, and
+    the ids are un-delta'd with `itertools.accumulate`.
+    """
+    extent = matcher._length
+    if isinstance(extent, tuple):  # whoosh3 3.54 keeps the unpacked struct tuple
+        extent = extent[0]
+    raw = matcher._postfile.get(matcher._startoffset, extent)
+    stream = io.BytesIO(raw)
+    position = len(WHOOSH3_HEADER_MAGIC)
+    ids: list[int] = []
+    weights: list[int] = []
+    byteids = matcher._byteids
+    while True:
+        (length,) = _INT.unpack_from(raw, position)
+        stream.seek(position + _INT.size)
+        count, _maxid, _maxweight, compression, _mn, _mx = pickle.load(stream)
+        end = position + _INT.size + abs(length)
+        data = raw[stream.tell() : end]
+        block_ids, block_weights, _values = pickle.loads(zlib.decompress(data) if compression else data)
+        ids.extend(block_ids if byteids else itertools.accumulate(block_ids))
+        if block_weights is None:
+            weights.extend([1] * count)
+        elif isinstance(block_weights, float):
+            weights.extend([int(block_weights)] * count)
+        else:
+            weights.extend(map(int, block_weights))
+        if length < 0:
+            return ids, weights
+        position = end
+
+
 def _read_all(matcher: object) -> tuple[list[int], list[int]]:
     """Every (docnum, weight) of a leaf matcher, whole blocks at a time where the codec allows it."""
     ids: list[int] = []
     weights: list[int] = []
+    if isinstance(matcher, W3LeafMatcher) and getattr(matcher, "_length", None):
+        return _read_extent(matcher)
     if isinstance(matcher, W3LeafMatcher):
         # One unpickle per block of postings instead of three method calls per posting.
         while matcher.is_active():
@@ -70,12 +115,24 @@ def _read_all(matcher: object) -> tuple[list[int], list[int]]:
     return ids, weights
 
 
+def _deleted_docs(leaf: IndexReader) -> set[int] | None:
+    """A segment's deleted document numbers (None when it has none)."""
+    if not leaf.has_deletions():
+        return None
+    return set(range(leaf.doc_count_all())).difference(leaf.all_doc_ids())
+
+
 class SnapshotPostings:
     """Posting dicts and length norms over every segment of one reader, in global document numbers."""
 
-    def __init__(self, reader: IndexReader, max_entries: int, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(
+        self, reader: IndexReader, max_entries: int, k1: float = 1.2, b: float = 0.75,
+        stores: list[SegmentPostingStore | None] | None = None,
+    ) -> None:
         self.reader = reader
         self.leaves = leaves(reader)
+        self.stores = stores if stores is not None else [None] * len(self.leaves)
+        self._deleted = [_deleted_docs(leaf) for leaf, _offset in self.leaves]
         self.doc_count = max(1, reader.doc_count())
         self.max_entries = max_entries
         self.k1 = k1
@@ -94,24 +151,16 @@ class SnapshotPostings:
                 self._cache.move_to_end(key)
                 return found
         out: Postings = {}
-        for leaf, offset in self.leaves:
-            try:
-                matcher = leaf.postings(fieldname, text)
-            except TermNotFound:
+        for (leaf, offset), store, deleted in zip(self.leaves, self.stores, self._deleted, strict=True):
+            ids, weights = self._segment_postings(leaf, store, fieldname, text)
+            if not ids:
                 continue
-            deleted = None
-            if isinstance(matcher, FilterMatcher):
-                deleted = matcher._ids
-                matcher = matcher.child
-            ids, weights = _read_all(matcher)
-            if offset:
-                ids = [i + offset for i in ids]
-                if deleted:
-                    deleted = {i + offset for i in deleted}
             part = dict(zip(ids, weights, strict=True))
             if deleted:
                 for docnum in deleted.intersection(part):
                     del part[docnum]
+            if offset:
+                part = {docnum + offset: tf for docnum, tf in part.items()}
             out.update(part)
         if not out:
             out = _EMPTY
@@ -122,6 +171,27 @@ class SnapshotPostings:
                 _key, dropped = self._cache.popitem(last=False)
                 self._entries -= len(dropped)
         return out
+
+    @staticmethod
+    def _segment_postings(
+        leaf: IndexReader, store: SegmentPostingStore | None, fieldname: str, text: str
+    ) -> tuple[Sequence[int], Sequence[int]]:
+        """Segment-local (ids, frequencies) of a term, deleted documents included."""
+        stored = store is not None and leaf.doc_frequency(fieldname, text) >= store.min_docs
+        if stored:
+            found = store.load(fieldname, text)  # type: ignore[union-attr]
+            if found is not None:
+                return found
+        try:
+            matcher = leaf.postings(fieldname, text)
+        except TermNotFound:
+            return (), ()
+        if isinstance(matcher, FilterMatcher):
+            matcher = matcher.child  # deletions are applied by the caller, the same for stored postings
+        ids, weights = _read_all(matcher)
+        if stored:
+            store.save(fieldname, text, ids, weights)  # type: ignore[union-attr]
+        return ids, weights
 
     def peek(self, fieldname: str, text: str) -> Postings | None:
         """The term's posting dict if it is already in memory (free to use), else None."""
@@ -154,8 +224,10 @@ class SnapshotPostings:
         total = self.reader.field_length(fieldname)
         average = total / self.doc_count if total else 1.0
         k1, b = self.k1, self.b
+        # A length is one of 256 byte-encoded values: one norm per byte value, then a lookup per document.
+        by_length = {length: k1 * ((1 - b) + b * length / average) for length in set(_LENGTH_OF_BYTE)}
         norms: list[float] = []
         for leaf, _offset in self.leaves:
-            norms.extend(k1 * ((1 - b) + b * length / average) for length in field_lengths(leaf, fieldname))
+            norms.extend(map(by_length.__getitem__, field_lengths(leaf, fieldname)))
         self._norms[fieldname] = norms
         return norms

@@ -27,9 +27,11 @@ from index.execute import Executor
 from index.facets import FacetCache, FacetTable
 from index.normalize import fold
 from index.phrasetext import FieldRuns, PhraseTexts
-from index.postings import SnapshotPostings
+from index.postings import SnapshotPostings, leaves
+from index.postingstore import STORE_FILE, SegmentPostingStore
 from index.querying import BuiltQuery, QueryBuilder
 from index.results import FACET_FIELDS, SORTS, FacetCount, Hit, QueryError, SearchRequest, SearchResult
+from index.segcache import SegmentCache, remove_orphan_files, segment_ids
 from index.similar import SimilarQueryBuilder, run_similar
 from index.snippets import Highlighter
 from index.writer import open_index, whoosh_folder
@@ -83,6 +85,8 @@ class SearchEngine:
         self.score_all_below = int(section.get("score_all_below", 2000))
         self.bm25 = (float(section.get("bm25_k1", 1.2)), float(section.get("bm25_b", 0.75)))
         self._facets = FacetCache()
+        self.posting_store_min_docs = int(section.get("posting_store_min_docs", 1000))
+        self._posting_stores: SegmentCache[SegmentPostingStore] = SegmentCache()
         self._texts = PhraseTexts(
             bool(section.get("traditional_to_simplified", True)),
             bool(section.get("phrase_text_files", True)),
@@ -127,7 +131,8 @@ class SearchEngine:
                 searcher = self._ix.searcher(weighting=self.weighting)
             generation = searcher.reader().generation() or 0
             reader = searcher.reader()
-            postings = SnapshotPostings(reader, self.postings_cache_entries, *self.bm25)
+            stores = self._stores(reader, folder)
+            postings = SnapshotPostings(reader, self.postings_cache_entries, *self.bm25, stores)
             texts = self._texts.table(reader, folder)
             new = _Snapshot(searcher, self._facets.table(reader), postings, texts, folder, generation)
             # An engine dropped without close() still releases its segment files (open ones when mmap is off).
@@ -138,6 +143,19 @@ class SearchEngine:
             new.users = 1
             self._snapshot = new
             return new
+
+    def _stores(self, reader: Any, folder: Path | None) -> list[SegmentPostingStore | None]:
+        """Each segment's store of decoded long postings (None for all when `posting_store` is off)."""
+        if self.posting_store_min_docs <= 0 or folder is None:
+            return [None] * len(leaves(reader))
+
+        def open_store(leaf: Any) -> SegmentPostingStore:
+            name = STORE_FILE.format(segment=leaf.segment().segment_id()) if leaf.segment() else None
+            return SegmentPostingStore(folder / name if name else None, self.posting_store_min_docs)
+
+        parts = self._posting_stores.per_segment(reader, open_store)
+        remove_orphan_files(folder, STORE_FILE.split("{segment}")[0], segment_ids(parts))
+        return [store for _leaf, _offset, store in parts]
 
     def _release(self, snap: _Snapshot) -> None:
         snap.reading.release()

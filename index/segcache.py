@@ -3,8 +3,10 @@ do), so a refresh after a small commit derives values for the new segment only."
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from whoosh.reading import IndexReader
@@ -42,3 +44,24 @@ class SegmentCache(Generic[V]):
             for key in set(self._values) - seen:
                 del self._values[key]
         return out
+
+
+def remove_orphan_files(folder: Path, prefix: str, segments: set[str]) -> None:
+    """Delete the side files `<prefix><segment>.*` of segments merged away (a process still reading one
+    keeps its open file; a read-only folder keeps them all)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(prefix) and name[len(prefix) :].split(".", 1)[0] not in segments:
+            try:
+                os.unlink(folder / name)
+            except OSError:
+                pass
+
+
+def segment_ids(parts: Sequence[tuple[IndexReader, int, object]]) -> set[str]:
+    """The segment ids of `SegmentCache.per_segment`'s answer."""
+    segments = (leaf.segment() for leaf, _offset, _value in parts)
+    return {segment.segment_id() for segment in segments if segment is not None}
