@@ -9,7 +9,9 @@ may end inside one, as the query form of `bigram_units` allows, and middle runs 
 The runs are UTF-8 (self-synchronising, so a byte search finds only whole characters) and live outside
 the Python heap: in a side file per segment beside the segment (`gongwen-runs-<segment>.bin`, derived from
 the stored fields at the first open, never needed to rebuild anything), read with `os.pread` for the
-candidates only. A reader that cannot write the folder keeps the same bytes in memory instead.
+candidates only, except the fields that fit in `[index] phrase_text_memory_mb`, read into memory whole.
+A reader that cannot write the folder keeps the same bytes in memory instead. The file also keeps each
+document's folded clean text, so a snippet need not fold its document again.
 """
 
 from __future__ import annotations
@@ -37,11 +39,15 @@ SEP = "|"
 _CJK_ONLY = re.compile(rf"^[{CJK_CLASS}]+$")
 # The stored fields whose folded runs are kept, by the bigram field they stand for.
 TEXT_FIELDS = {"title_bg": "title", "content_bg": "text", "meta_bg": "meta", "issuer_bg": "issuers"}
+# The folded clean text as a whole (for snippets: matches are found in it without folding it again).
+FOLDED_TEXT = "folded:text"
+# What a side file holds per document, in order.
+PARTS = (*TEXT_FIELDS, FOLDED_TEXT)
 # Fields an older index may not have stored: their documents get None (checked through positions).
 OPTIONAL = frozenset({"meta_bg"})
 # What a document whose OPTIONAL field was not stored holds (runs never contain a NUL).
 _UNSTORED = b"\x00"
-_MAGIC = b"GWRUNS3\n"
+_MAGIC = b"GWRUNS4\n"
 # Candidates checked between two looks at the clock.
 _CHECK_EVERY = 256
 SIDE_FILE = "gongwen-runs-{segment}.bin"  # never matches Whoosh's MAIN_<id>.<ext>, so commits keep it
@@ -74,6 +80,7 @@ class SegmentRuns:
 
     def __init__(self, offsets: dict[str, array], fd: int | None = None, data: bytes = b"") -> None:
         self.offsets = offsets
+        self.resident: dict[str, bytes] = {}  # fields of the side file read into memory whole
         self.fd = fd
         self.data = data
 
@@ -82,28 +89,31 @@ class SegmentRuns:
     ) -> tuple[dict[int, int], list[int]]:
         """`({docnum: occurrences of target}, [docnums not stored])` for sorted local `docs`.
 
-        Neighbouring candidates are read with one `pread` of up to `chunk_bytes` and searched with one
-        regex scan, each match mapped to its document (a common phrase's candidates are most of the
-        segment: one sequential read and scan instead of a call per document). No match crosses two
-        documents: each document's runs begin and end with the separator, and a needle never holds two
-        separators in a row.
+        Neighbouring candidates are read with one `pread` of up to `chunk_bytes` (or found in the field's
+        resident bytes) and searched with `bytes.find` (C fast search), each match mapped to its document
+        (a common phrase's candidates are most of the segment: one read and scan instead of a call per
+        document). No match crosses two documents: each document's runs begin and end with the separator,
+        and a needle never holds two separators in a row.
         """
         bounds = self.offsets[fieldname]
         found: dict[int, int] = {}
         unstored: list[int] = []
         wanted = set(docs)
-        gap = max(4096, chunk_bytes // 64)  # bytes of unwanted documents worth reading through
+        gap = max(4096, chunk_bytes // 128)  # bytes of unwanted documents worth reading through
         i, total = 0, len(docs)
         while i < total:
             if i and stop():
                 break
             start = bounds[docs[i]]
             j = i + 1
-            while (j < total and j - i < _CHECK_EVERY and bounds[docs[j] + 1] - start <= chunk_bytes
+            while (j < total and bounds[docs[j] + 1] - start <= chunk_bytes
                    and bounds[docs[j]] - bounds[docs[j - 1] + 1] <= gap):
                 j += 1
             end = bounds[docs[j - 1] + 1]
-            if self.fd is not None:
+            held = self.resident.get(fieldname)
+            if held is not None:
+                buf, base = held, bounds[0]
+            elif self.fd is not None:
                 buf, base = os.pread(self.fd, end - start, start), start
             else:
                 buf, base = self.data, 0
@@ -120,6 +130,28 @@ class SegmentRuns:
                                 and buf[bounds[d] - base] == 0)
             i = j
         return found, unstored
+
+    def size(self, name: str) -> int:
+        bounds = self.offsets[name]
+        return bounds[-1] - bounds[0]
+
+    def hold(self, name: str, keep: bool) -> None:
+        """Read a field of the side file into memory whole (`keep`), or let it go back to `pread`."""
+        if self.fd is None or keep == (name in self.resident):
+            return
+        if keep:
+            bounds = self.offsets[name]
+            self.resident[name] = os.pread(self.fd, bounds[-1] - bounds[0], bounds[0])
+        else:
+            del self.resident[name]
+
+    def read(self, name: str, docnum: int) -> bytes:
+        """One document's bytes of `name`."""
+        bounds = self.offsets[name]
+        start, end = bounds[docnum], bounds[docnum + 1]
+        if self.fd is not None:
+            return os.pread(self.fd, end - start, start)
+        return self.data[start:end]
 
     def close(self) -> None:
         if self.fd is not None:
@@ -140,6 +172,7 @@ class FieldRuns:
         self.fieldname = fieldname
         self.parts = parts  # (first global docnum, doc count, segment runs)
         self.chunk_bytes = chunk_bytes
+        self._starts = [offset for offset, _count, _runs in parts]
 
     def find(
         self, docs: Iterable[int], target: str, stop: Callable[[], bool]
@@ -160,24 +193,40 @@ class FieldRuns:
             unstored.update(d + offset for d in missing)
         return found, unstored
 
+    def text(self, docnum: int) -> str | None:
+        """One document's whole value (the folded clean text for `FOLDED_TEXT`)."""
+        part = bisect.bisect_right(self._starts, docnum) - 1
+        if part < 0:
+            return None
+        offset, count, runs = self.parts[part]
+        if docnum >= offset + count:
+            return None
+        return runs.read(self.fieldname, docnum - offset).decode("utf-8")
+
 
 def _derive(leaf: IndexReader, t2s: bool, spools: dict[str, IO[bytes]]) -> dict[str, array]:
     """Every document's runs of a segment written field by field into `spools`; their offsets per field."""
     count = leaf.doc_count_all()
-    offsets = {name: array("q", [0]) for name in TEXT_FIELDS}
+    offsets = {name: array("q", [0]) for name in PARTS}
+
+    def put(name: str, encoded: bytes) -> None:
+        spools[name].write(encoded)
+        offsets[name].append(offsets[name][-1] + len(encoded))
+
     for docnum in range(count):
         deleted = leaf.is_deleted(docnum)
         stored = leaf.stored_fields(docnum) if not deleted else {}
         for name, source in TEXT_FIELDS.items():
             value = stored.get(source)
             if value is None and name in OPTIONAL and not deleted:
-                encoded = _UNSTORED
-            else:
-                if isinstance(value, list):
-                    value = "\n".join(value)  # issuers, indexed one per line
-                encoded = unit_runs(fold(value or "", t2s)).encode("utf-8")
-            spools[name].write(encoded)
-            offsets[name].append(offsets[name][-1] + len(encoded))
+                put(name, _UNSTORED)
+                continue
+            if isinstance(value, list):
+                value = "\n".join(value)  # issuers, indexed one per line
+            folded = fold(value or "", t2s)
+            put(name, unit_runs(folded).encode("utf-8"))
+            if source == "text":
+                put(FOLDED_TEXT, folded.encode("utf-8"))
     return offsets
 
 
@@ -187,7 +236,7 @@ def _assemble(
     """Magic, each field's runs, the offset arrays, a JSON header and its position; the absolute offsets."""
     out.write(_MAGIC)
     absolute: dict[str, array] = {}
-    for name in TEXT_FIELDS:
+    for name in PARTS:
         base = out.tell()
         spools[name].seek(0)
         shutil.copyfileobj(spools[name], out)
@@ -206,7 +255,7 @@ def _write(path: Path, leaf: IndexReader, t2s: bool, header: dict) -> None:
     """Derive the side file into a temp file beside it, then rename it into place."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        spools = {name: tempfile.TemporaryFile(dir=path.parent) for name in TEXT_FIELDS}
+        spools = {name: tempfile.TemporaryFile(dir=path.parent) for name in PARTS}
         try:
             offsets = _derive(leaf, t2s, spools)
             with temp.open("wb") as handle:
@@ -222,7 +271,7 @@ def _write(path: Path, leaf: IndexReader, t2s: bool, header: dict) -> None:
 
 
 def _in_memory(leaf: IndexReader, t2s: bool, header: dict) -> SegmentRuns:
-    spools: dict[str, IO[bytes]] = {name: io.BytesIO() for name in TEXT_FIELDS}
+    spools: dict[str, IO[bytes]] = {name: io.BytesIO() for name in PARTS}
     offsets = _derive(leaf, t2s, spools)
     out = io.BytesIO()
     absolute = _assemble(out, spools, offsets, header)
@@ -244,7 +293,7 @@ def _open(path: Path, header: dict) -> SegmentRuns | None:
         if any(found.get(k) != v for k, v in header.items()):
             raise ValueError("derived differently")
         offsets: dict[str, array] = {}
-        for name in TEXT_FIELDS:
+        for name in PARTS:
             start, length = found["fields"][name]
             values = array("q")
             values.frombytes(os.pread(fd, length * values.itemsize, start))
@@ -259,28 +308,38 @@ class PhraseTexts:
     """Unit runs of every document of a reader, one side file (or buffer) per segment, reused while the
     segment lives."""
 
-    def __init__(self, t2s: bool, use_files: bool = True, chunk_bytes: int = 1 << 20) -> None:
+    def __init__(
+        self, t2s: bool, use_files: bool = True, chunk_bytes: int = 1 << 20, memory_bytes: int = 0
+    ) -> None:
         self.t2s = t2s
         self.use_files = use_files
         self.chunk_bytes = chunk_bytes
+        self.memory_bytes = memory_bytes
         self._segments: SegmentCache[SegmentRuns] = SegmentCache()
 
     def table(self, reader: IndexReader, folder: Path | None = None) -> dict[str, FieldRuns]:
         """`{bigram field: runs by global document number}` (a document's runs are None when its text
-        was not stored: check it another way)."""
+        was not stored: check it another way), and the folded clean texts under `FOLDED_TEXT`."""
         parts = self._segments.per_segment(reader, lambda leaf: self._load(leaf, folder))
         if folder is not None and self.use_files:
             remove_orphan_files(folder, SIDE_FILE.split("{segment}")[0], segment_ids(parts))
+        # Smallest fields first, oldest segments first, into memory while the budget lasts.
+        used = 0
+        for _leaf, _offset, runs in parts:
+            for name in sorted(TEXT_FIELDS, key=runs.size):
+                keep = used + runs.size(name) <= self.memory_bytes
+                used += runs.size(name) if keep else 0
+                runs.hold(name, keep)
         return {
             name: FieldRuns(
                 name, [(offset, leaf.doc_count_all(), runs) for leaf, offset, runs in parts], self.chunk_bytes
             )
-            for name in TEXT_FIELDS
+            for name in PARTS
         }
 
     def _load(self, leaf: IndexReader, folder: Path | None) -> SegmentRuns:
         segment = leaf.segment()
-        header = {"version": 3, "docs": leaf.doc_count_all(), "t2s": self.t2s,
+        header = {"version": 4, "docs": leaf.doc_count_all(), "t2s": self.t2s,
                   "segment": segment.segment_id() if segment is not None else None}
         path = folder / SIDE_FILE.format(segment=header["segment"]) if folder and segment else None
         if path is not None and self.use_files:

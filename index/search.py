@@ -26,7 +26,7 @@ from whoosh.searching import Searcher
 from index.execute import Executor
 from index.facets import FacetCache, FacetTable
 from index.normalize import fold
-from index.phrasetext import FieldRuns, PhraseTexts
+from index.phrasetext import FOLDED_TEXT, FieldRuns, PhraseTexts
 from index.postings import SnapshotPostings, leaves
 from index.postingstore import STORE_FILE, SegmentPostingStore
 from index.querying import BuiltQuery, QueryBuilder
@@ -91,6 +91,7 @@ class SearchEngine:
             bool(section.get("traditional_to_simplified", True)),
             bool(section.get("phrase_text_files", True)),
             int(section.get("phrase_read_chunk_kb", 1024)) * 1024,
+            int(float(section.get("phrase_text_memory_mb", 96)) * (1 << 20)),
         )
         self._lock = threading.Lock()
         self._ix: FileIndex | None = None
@@ -285,7 +286,8 @@ class SearchEngine:
         matched = list(exact) + [n for bucket in partial for n in bucket]
         page_docs = ordered[(request.page - 1) * request.per_page : wanted]
         pattern = self.highlighter.matcher(built.highlight) if request.highlight else None
-        hits = [self._hit(searcher, n, scores.get(n), pattern) for n in page_docs]
+        folded = snap.texts.get(FOLDED_TEXT)
+        hits = [self._hit(searcher, n, scores.get(n), pattern, folded) for n in page_docs]
         result = SearchResult(
             query=request.q,
             total=len(matched),
@@ -323,10 +325,14 @@ class SearchEngine:
             buckets.setdefault(round(value, 6), set()).add(docnum)
         return [buckets[value] for value in sorted(buckets, reverse=True)]
 
-    def _hit(self, searcher: Searcher, docnum: int, score: float | None, pattern: Any) -> Hit:
+    def _hit(
+        self, searcher: Searcher, docnum: int, score: float | None, pattern: Any,
+        folded: FieldRuns | None = None,
+    ) -> Hit:
         stored = searcher.stored_fields(docnum)
         text = stored.get("text") or ""
-        snippet = self.highlighter.snippet(text, pattern)
+        known = folded.text(docnum) if folded is not None and pattern is not None and text else None
+        snippet = self.highlighter.snippet(text, pattern, known)
         return Hit(
             id=stored["id"],
             title=stored.get("title") or None,

@@ -26,6 +26,7 @@ from whoosh.scoring import BM25F
 
 from index.analysis import cut, load_word_list
 from index.normalize import fold, is_cjk
+from index.phrasetext import FOLDED_TEXT
 from index.postings import SnapshotPostings
 from index.results import Hit, QueryError, SearchRequest, SearchResult
 from ingest.settings import Settings
@@ -214,8 +215,9 @@ def run_similar(
     ordered = heapq.nsmallest(limit, scores, key=lambda n: (-scores[n], n))
     pattern = engine.highlighter.matcher(similar.words) if request.highlight else None
     hits: list[Hit] = []
+    folded = snap.texts.get(FOLDED_TEXT)
     for docnum in ordered:
-        hit = engine._hit(snap.searcher, docnum, round(scores[docnum], 4), pattern)
+        hit = engine._hit(snap.searcher, docnum, round(scores[docnum], 4), pattern, folded)
         stored_text = snap.searcher.stored_fields(docnum).get("text") or ""
         hits.append(SimilarHit(**hit.__dict__, shared_terms=builder.shared_terms(similar, stored_text)))
     return SimilarResult(

@@ -35,13 +35,20 @@ class Highlighter:
             return None
         return re.compile("|".join(re.escape(t) for t in unique))
 
-    def snippet(self, text: str, pattern: re.Pattern[str] | None) -> str:
-        """HTML of up to `fragments` fragments of `text` around matches (the opening if none match)."""
+    def snippet(self, text: str, pattern: re.Pattern[str] | None, folded: str | None = None) -> str:
+        """HTML of up to `fragments` fragments of `text` around matches (the opening if none match).
+
+        `folded` is `fold(text)` when the caller has it already (the phrase side file keeps it); it is used
+        only when folding kept every character in place, as `fold_with_offsets` would find.
+        """
         if not text:
             return ""
         spans: list[tuple[int, int, str]] = []
         if pattern is not None:
-            folded, origin = fold_with_offsets(text, self.t2s)
+            if folded is not None and len(folded) == len(text):
+                origin = None
+            else:
+                folded, origin = fold_with_offsets(text, self.t2s)
             for match in pattern.finditer(folded):
                 start, end = match.span()
                 if origin is not None:
