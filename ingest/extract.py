@@ -1,10 +1,10 @@
 """Text-layer extraction with pdfminer.six: each page as positioned visual lines, nothing cleaned yet.
 
-pdfminer's interpreter feeds a light device that groups the page's glyphs into lines with pdfminer's own
-line rule (`group_objects`, the same LAParams) and stops there: the text-box grouping of the full layout
-analysis (`group_textlines`, `group_textboxes`) is skipped, because gongwen sorts the lines itself and
-never looks at boxes. `iter_layout_pages` is the full analysis, kept as the reference the tests hold
-the light path equal to.
+pdfminer's interpreter (with `fastparse`'s quicker lexer) feeds a light device that groups the page's
+glyphs into lines with pdfminer's own line rule (`group_objects`, the same LAParams) and stops there:
+the text-box grouping of the full layout analysis (`group_textlines`, `group_textboxes`) is skipped,
+because gongwen sorts the lines itself and never looks at boxes.
+`iter_layout_pages` is the full analysis, kept as the reference the tests hold the light path equal to.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from typing import Any
 from pdfminer.converter import PDFLayoutAnalyzer
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LAParams, LTChar, LTPage, LTTextContainer, LTTextLine
-from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+from pdfminer.pdfinterp import PDFResourceManager
 from pdfminer.pdfpage import PDFPage
+
+from ingest.fastparse import FastInterpreter
 
 
 @dataclass
@@ -85,7 +87,7 @@ def iter_raw_pages(
     with open(path, "rb") as handle:
         rsrcmgr = PDFResourceManager(caching=True)
         device = _LineDevice(rsrcmgr, params)
-        interpreter = PDFPageInterpreter(rsrcmgr, device)
+        interpreter = FastInterpreter(rsrcmgr, device)
         for page in PDFPage.get_pages(handle, maxpages=max_pages, caching=True):
             interpreter.process_page(page)
             assert device.page is not None

@@ -156,9 +156,8 @@ class _Dispatcher:
         self.total_s = max(self.stall_s, float(cfg["file_max_s"]))
         self.ahead = max(1, int(cfg.get("jobs_ahead", 1)))
         self.max_files = int(cfg.get("worker_max_files", 0))
-        self.pending = iter(jobs)
+        self.pending: deque[Job] = deque(jobs)
         self.retry: deque[Job] = deque()  # queued at a worker that died before starting them
-        self.exhausted = False
         self.running: dict[Connection, _Worker] = {}
         self.out: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=256)
         self.stop = threading.Event()
@@ -166,16 +165,19 @@ class _Dispatcher:
 
     # --- jobs and workers ---------------------------------------------------------------------------
 
+    @property
+    def exhausted(self) -> bool:
+        return not self.pending
+
     def _next_job(self) -> Job | None:
         if self.retry:
             return self.retry.popleft()
-        if self.exhausted:
-            return None
-        try:
-            return next(self.pending)
-        except StopIteration:
-            self.exhausted = True
-            return None
+        return self.pending.popleft() if self.pending else None
+
+    def _depth(self) -> int:
+        """Jobs a worker may hold: its own and `ahead` more, fewer once the rest would not go round."""
+        left = len(self.pending) + len(self.retry)
+        return 1 + min(self.ahead, left // max(1, self.workers))
 
     def _spawn(self) -> _Worker:
         job_recv, job_send = self.context.Pipe(duplex=False)
@@ -205,7 +207,7 @@ class _Dispatcher:
             self._top_up(worker)
 
     def _top_up(self, worker: _Worker) -> None:
-        while not worker.retiring and len(worker.sent) < 1 + self.ahead:
+        while not worker.retiring and (not worker.sent or len(worker.sent) < self._depth()):
             if self.max_files and worker.assigned >= self.max_files:
                 self._retire(worker)
                 return

@@ -8,6 +8,7 @@ index is reconciled with it, so a run killed at any moment loses nothing that wa
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from index.analysis import jieba_tokenizer
 from index.writer import DocumentIndex
 from ingest.jsonl import is_jsonl, read_jsonl
 from ingest.pipeline import sha256_file
@@ -51,6 +53,19 @@ class IngestSummary:
     def pages_per_second(self) -> float:
         return self.pages / self.seconds if self.seconds else 0.0
 
+    @property
+    def ocr_pages_per_second(self) -> float:
+        """OCR pages per second of wall time, all workers together.
+
+        The wall time counted is the run's share that went to files with OCR pages (their part of the
+        workers' busy time); a run of scans only is simply OCR pages over the run's seconds.
+        """
+        if not self.seconds:
+            return 0.0
+        share = self.ocr_worker_seconds / self.worker_seconds if self.worker_seconds else 1.0
+        wall = self.seconds * min(1.0, share)
+        return self.ocr_pages / wall if wall else 0.0
+
     def line(self) -> str:
         text = (
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
@@ -60,8 +75,7 @@ class IngestSummary:
             text += f", removed {self.removed}"
         text += f"; {self.pages} pages in {self.seconds:.1f} s ({self.pages_per_second:.1f} pages/s)"
         if self.ocr_pages:
-            rate = self.ocr_pages / self.ocr_worker_seconds if self.ocr_worker_seconds else 0.0
-            text += f"; OCR {self.ocr_pages} pages ({rate:.2f} pages/s per worker)"
+            text += f"; OCR {self.ocr_pages} pages ({self.ocr_pages_per_second:.2f} pages/s)"
         return text
 
 
@@ -191,7 +205,9 @@ def ingest_paths(
             bar.set_postfix(pages=page_counter["pages"], refresh=False)
 
         try:
-            for outcome in run_files(jobs, settings, workers=workers, on_progress=on_page):
+            for number, outcome in enumerate(run_files(jobs, settings, workers=workers, on_progress=on_page)):
+                if number == 0:
+                    _warm_segmenter(settings)
                 _store_outcome(store, batch, outcome, previous_ids.get(outcome.path), summary)
                 bar.update(1)
         finally:
@@ -202,6 +218,18 @@ def ingest_paths(
             batch.flush()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _warm_segmenter(settings: Settings) -> None:
+    """Load jieba's dictionary (about a second) while the workers read the first files.
+
+    Started once the first file is back, so that the workers already hold their queued jobs: the load
+    keeps the interpreter lock, and the dispatcher could not feed them meanwhile. Without it the first
+    index batch waits for the load, with every finished file piling up behind it.
+    """
+    threading.Thread(
+        target=jieba_tokenizer, args=(settings.get("index", "userdict"),), name="jieba-warm", daemon=True
+    ).start()
 
 
 def _classify(store: RecordStore, path: Path) -> tuple[str, str]:
