@@ -106,6 +106,17 @@ class Executor:
     def _run(self, node: Q.Query, within: Collection[int] | None, boost: float) -> Matched:
         if self.out_of_time():
             return _NONE
+        key = _result_key(node, boost) if within is None or not _uses_within(node) else None
+        if key is not None:
+            found = self.postings.recall(key)
+            if found is not None:
+                return found  # type: ignore[return-value]
+        found = self._evaluate(node, within, boost)
+        if key is not None and not self.timed_out and all(leaf.resolve is None for leaf in found.leaves):
+            self.postings.remember(key, found, len(found.docs))
+        return found
+
+    def _evaluate(self, node: Q.Query, within: Collection[int] | None, boost: float) -> Matched:
         boost *= getattr(node, "boost", 1.0) or 1.0
         if isinstance(node, BigramPhrase):
             return self._phrase(node, within, boost)
@@ -328,6 +339,32 @@ class Executor:
                     scores[d] += weight * t / (t + norms[d])
         ranked = ((v, d) for d, v in scores.items())
         return heapq.nlargest(wanted, ranked, key=lambda item: (item[0], -item[1]))
+
+
+def _result_key(node: Q.Query, boost: float) -> tuple | None:
+    """What identifies a cacheable sub-query's result on a snapshot: an OR of a word's fields (the unit
+    shared by many queries) or a bigram phrase; None for anything else."""
+    if isinstance(node, Q.Or):
+        parts = tuple(_leaf_key(sub) for sub in node.subqueries)
+        return None if None in parts else ("or", boost, node.boost, parts)
+    if isinstance(node, BigramPhrase):
+        return ("phrase", boost, _leaf_key(node))
+    return None
+
+
+def _leaf_key(node: Q.Query) -> tuple | None:
+    if isinstance(node, BigramPhrase):
+        return ("p", node.fieldname, tuple(node.words), node.needle, node.closed_end, node.boost)
+    if isinstance(node, (Q.Term, Q.Prefix)):
+        return (type(node).__name__, node.fieldname, node.text, node.boost)
+    return None
+
+
+def _uses_within(node: Q.Query) -> bool:
+    """True if `within` can change the node's result (a phrase checks only the documents within)."""
+    if isinstance(node, BigramPhrase):
+        return True
+    return any(_uses_within(sub) for sub in node.children()) if not node.is_leaf() else False
 
 
 def _positions(matcher: object, wanted: set[int]) -> dict[int, list[int]]:

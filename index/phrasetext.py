@@ -91,14 +91,13 @@ class SegmentRuns:
 
         Neighbouring candidates are read with one `pread` of up to `chunk_bytes` (or found in the field's
         resident bytes) and searched with `bytes.find` (C fast search), each match mapped to its document
-        (a common phrase's candidates are most of the segment: one read and scan instead of a call per
-        document). No match crosses two documents: each document's runs begin and end with the separator,
+        (one read for many candidates, one search per run of consecutive candidates, none over the documents
+        between them). No match crosses two documents: each document's runs begin and end with the separator,
         and a needle never holds two separators in a row.
         """
         bounds = self.offsets[fieldname]
         found: dict[int, int] = {}
         unstored: list[int] = []
-        wanted = set(docs)
         gap = max(4096, chunk_bytes // 128)  # bytes of unwanted documents worth reading through
         i, total = 0, len(docs)
         while i < total:
@@ -117,14 +116,22 @@ class SegmentRuns:
                 buf, base = os.pread(self.fd, end - start, start), start
             else:
                 buf, base = self.data, 0
-            first, last = docs[i], docs[j - 1] + 1
-            pos = buf.find(target, start - base, end - base)
-            while pos >= 0:
-                d = bisect.bisect_right(bounds, pos + base, first, last) - 1
-                doc_end = bounds[d + 1] - base
-                if d in wanted:
+            k = i
+            while k < j:
+                # A run of consecutive candidates is searched as one stretch; the gaps are never scanned.
+                m = k
+                while m + 1 < j and docs[m + 1] == docs[m] + 1:
+                    m += 1
+                first, last = docs[k], docs[m] + 1
+                hi = bounds[last] - base
+                pos = buf.find(target, bounds[first] - base, hi)
+                single = last - first == 1
+                while pos >= 0:
+                    d = first if single else bisect.bisect_right(bounds, pos + base, first, last) - 1
+                    doc_end = bounds[d + 1] - base
                     found[d] = buf.count(target, pos, doc_end)
-                pos = buf.find(target, doc_end, end - base)
+                    pos = buf.find(target, doc_end, hi)
+                k = m + 1
             if fieldname in OPTIONAL:
                 unstored.extend(d for d in docs[i:j] if bounds[d + 1] - bounds[d] == 1
                                 and buf[bounds[d] - base] == 0)

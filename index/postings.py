@@ -127,7 +127,7 @@ class SnapshotPostings:
 
     def __init__(
         self, reader: IndexReader, max_entries: int, k1: float = 1.2, b: float = 0.75,
-        stores: list[SegmentPostingStore | None] | None = None,
+        stores: list[SegmentPostingStore | None] | None = None, max_result_entries: int = 0,
     ) -> None:
         self.reader = reader
         self.leaves = leaves(reader)
@@ -141,6 +141,31 @@ class SnapshotPostings:
         self._entries = 0
         self._norms: dict[str, list[float]] = {}
         self._lock = threading.Lock()
+        # Results of sub-queries (a word's fields OR-ed), by the executor's key: documents held, bounded.
+        self.max_result_entries = max_result_entries
+        self._results: OrderedDict[object, tuple[int, object]] = OrderedDict()
+        self._result_entries = 0
+
+    def recall(self, key: object) -> object | None:
+        """A sub-query result `remember`ed on this snapshot, or None."""
+        with self._lock:
+            found = self._results.get(key)
+            if found is None:
+                return None
+            self._results.move_to_end(key)
+            return found[1]
+
+    def remember(self, key: object, value: object, size: int) -> None:
+        if size > self.max_result_entries:
+            return
+        with self._lock:
+            if key in self._results:
+                return
+            self._results[key] = (size, value)
+            self._result_entries += size
+            while self._result_entries > self.max_result_entries and self._results:
+                _key, (dropped, _value) = self._results.popitem(last=False)
+                self._result_entries -= dropped
 
     def get(self, fieldname: str, text: str) -> Postings:
         """`{docnum: frequency}` of a term (deleted documents left out)."""

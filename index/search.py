@@ -82,6 +82,7 @@ class SearchEngine:
         self.weighting = BM25F(B=float(section.get("bm25_b", 0.75)), K1=float(section.get("bm25_k1", 1.2)))
         self.similar_builder = SimilarQueryBuilder(settings)
         self.postings_cache_entries = int(section.get("postings_cache_entries", 2_000_000))
+        self.result_cache_entries = int(section.get("result_cache_entries", 500_000))
         self.score_all_below = int(section.get("score_all_below", 2000))
         self.bm25 = (float(section.get("bm25_k1", 1.2)), float(section.get("bm25_b", 0.75)))
         self._facets = FacetCache()
@@ -133,7 +134,9 @@ class SearchEngine:
             generation = searcher.reader().generation() or 0
             reader = searcher.reader()
             stores = self._stores(reader, folder)
-            postings = SnapshotPostings(reader, self.postings_cache_entries, *self.bm25, stores)
+            postings = SnapshotPostings(
+                reader, self.postings_cache_entries, *self.bm25, stores, self.result_cache_entries
+            )
             texts = self._texts.table(reader, folder)
             new = _Snapshot(searcher, self._facets.table(reader), postings, texts, folder, generation)
             # An engine dropped without close() still releases its segment files (open ones when mmap is off).
@@ -430,9 +433,13 @@ class SearchEngine:
         return self.settings.get("index", key, default)
 
 
-def _filtered(docs: Any, live: frozenset[int], allowed: frozenset[int] | None) -> set[int]:
-    """`docs` restricted to live documents passing the filters (the smaller set is iterated)."""
-    keep = allowed if allowed is not None else live
+def _filtered(docs: Any, live: frozenset[int], allowed: frozenset[int] | None) -> set[int] | frozenset[int]:
+    """`docs` restricted to live documents passing the filters (the smaller set is iterated); never
+    changed by callers, since it may be a cached sub-query's set."""
+    if allowed is None:
+        # Every node matches live documents only (postings leave deletions out, `within` sets are live).
+        return docs if isinstance(docs, (set, frozenset)) else set(docs)
+    keep = allowed
     if isinstance(docs, (set, frozenset)):
         return set(docs & keep)
     return set(keep & docs) if len(keep) < len(docs) else {d for d in docs if d in keep}
