@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ingest import consensus, lexicon
 from ingest.clean import DATE_LINE, HEADING, SENTENCE_END, CleanDocument, Paragraph
 from ingest.record import Attachment, Contact, DocumentRecord
 from ingest.settings import Settings
@@ -422,12 +423,68 @@ def _read_proposal(meta: DocumentMetadata, head: _Header, opening: Paragraph | N
         meta.proposer = ROLE_SUFFIX.sub("", head.addressee) or None
 
 
-def extract_metadata(cleaned: CleanDocument, settings: Settings) -> DocumentMetadata:
-    """Read every GB/T 9704 element the document prints."""
+def _ocr_consensus(
+    head: _Header, tail: _Tail, cleaned: CleanDocument, known: list[str], suffixes: tuple[str, ...]
+) -> None:
+    """Field readings of an OCR'd document corrected by the document's own repetitions and known names.
+
+    A name that is not a known issuer moves to the one known name a single edit away, if unique.
+    """
+    grams = consensus.DocumentGrams.of(cleaned.text)
+    if head.title:
+        head.title = consensus.repair_value(head.title, grams)
+    # Not the 主送 or 抄送 lists: their entries differ from frequent names by one character on purpose
+    # (市政协办公室 beside 市政府办公室), and the document's majority would overrule them.
+    names = []
+    for signed in tail.issuers:
+        for name in _split_joint_signature(signed, known, suffixes):
+            name = consensus.repair_value(name, grams)
+            if known and name not in known:
+                name = consensus.nearest_unique(name, known, max_distance=1) or name
+            names.append(name)
+    tail.issuers = names
+
+
+def _ending(name: str, suffixes: tuple[str, ...]) -> str | None:
+    """The longest organisation ending `name` has (办公厅 before 厅)."""
+    found = [suffix for suffix in suffixes if name.endswith(suffix)]
+    return max(found, key=len) if found else None
+
+
+# Shortest name of each body in a joint signature that OCR ran together (国务院办公厅中央军委办公厅).
+_JOINT_PART_MIN = 5
+
+
+def _split_joint_signature(name: str, known: list[str], suffixes: tuple[str, ...]) -> list[str]:
+    """Two issuing bodies OCR read as one line without the gap between them, split where both end.
+
+    Only when exactly one split gives two names of five or more characters ending alike, as peers
+    signing together do (办公厅 and 办公厅, 局 and 局): 景川市人民政府国有资产监督管理委员会 is one body,
+    and in 景川市人民政府办公室 the 办公室 alone is too short.
+    """
+    if name in known or len(name) < 2 * _JOINT_PART_MIN:
+        return [name]
+    splits = [
+        (name[:cut], name[cut:])
+        for cut in range(_JOINT_PART_MIN, len(name) - _JOINT_PART_MIN + 1)
+        if _is_organisation(name[:cut], suffixes)
+        and _ending(name[:cut], suffixes) == _ending(name[cut:], suffixes)
+    ]
+    return list(splits[0]) if len(splits) == 1 else [name]
+
+
+def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = False) -> DocumentMetadata:
+    """Read every GB/T 9704 element the document prints; `ocr` adds the consensus repairs of OCR text."""
     doc_types = load_doc_types(str(settings.path("ingest", "doc_types")))
     aliases, prefixes, suffixes = load_issuer_aliases(str(settings.path("ingest", "issuer_aliases")))
     head = _read_header(cleaned)
     tail = _read_tail(cleaned, head.body_start)
+    if ocr:
+        # Names and prefixes the store knows from text layers join the hand-made tables (which win).
+        known = lexicon.store_lexicon(settings)
+        prefixes = {**known.prefixes, **prefixes}
+        names = sorted({*aliases.values(), *prefixes.values(), *known.issuers})
+        _ocr_consensus(head, tail, cleaned, names, suffixes)
     paras = cleaned.paragraphs
     meta = DocumentMetadata(
         doc_number=head.doc_number, category=head.category, title=head.title, addressee=head.addressee
@@ -448,6 +505,8 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings) -> DocumentMeta
         prefix = re.split(r"[〔第]", head.doc_number)[0]
         if prefix in prefixes:
             meta.issuers = [prefixes[prefix]]
+    if ocr and meta.doc_number and meta.issuers:
+        meta.doc_number = consensus.repair_doc_number(meta.doc_number, meta.issuers, prefixes)
     meta.issuer = "、".join(meta.issuers) if meta.issuers else None
     meta.doc_type = doc_type_of(head.title, doc_types)
     _read_proposal(meta, head, paras[head.body_start] if head.body_start < tail.body_end else None)

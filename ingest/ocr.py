@@ -31,15 +31,17 @@ from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
 from pdfminer.psparser import LIT
 from PIL import Image, ImageFilter, ImageOps
 
+from ingest import ocr_vote
 from ingest.extract import Line, RawPage
 from ingest.ocr_clean import repair_ocr_line
+from ingest.ocr_vote import Word as _Word
 from ingest.quality import PageQuality, is_cjk
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 
 # Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
-ENGINE_VERSION = "3"
+ENGINE_VERSION = "4"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
@@ -65,17 +67,6 @@ class OcrResult:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0  # rendering plus OCR; 0 when served from the cache
     cached: bool = False
-
-
-@dataclass
-class _Word:
-    text: str
-    left: int
-    top: int
-    width: int
-    height: int
-    conf: float
-    line_key: tuple[int, int, int]
 
 
 class OcrTimeoutError(RuntimeError):
@@ -191,6 +182,11 @@ def run_tesseract(image: Image.Image, languages: str, psm: int, workdir: Path, t
     """Tesseract's words with boxes (pixels of `image`) and confidences, from its TSV output."""
     source = workdir / "ocr.pgm"
     image.save(source)
+    return parse_tsv(_tesseract_tsv(source, languages, psm, timeout))
+
+
+def _tesseract_tsv(source: Path, languages: str, psm: int, timeout: float) -> str:
+    """Tesseract's TSV for an image file (or a text file listing images, one per line)."""
     # Workers already use every core; Tesseract's own OpenMP threads would only contend with them.
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     command = ["tesseract", str(source), "stdout", "-l", languages, "--psm", str(psm), "tsv"]
@@ -201,19 +197,36 @@ def run_tesseract(image: Image.Image, languages: str, psm: int, workdir: Path, t
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise RuntimeError(f"tesseract failed: {detail[-1] if detail else done.returncode}")
-    return parse_tsv(done.stdout.decode("utf-8", "replace"))
+    return done.stdout.decode("utf-8", "replace")
 
 
-def parse_tsv(tsv: str) -> list[_Word]:
-    words: list[_Word] = []
+def run_tesseract_many(
+    images: list[Image.Image], languages: str, psm: int, workdir: Path, timeout: float
+) -> list[list[_Word]]:
+    """Words of each image, read by one Tesseract process given the list of image files."""
+    listing = workdir / "images.txt"
+    paths = []
+    for number, image in enumerate(images):
+        paths.append(workdir / f"crop{number}.pgm")
+        image.save(paths[-1])
+    listing.write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
+    per_image: list[list[_Word]] = [[] for _ in images]
+    for page_num, word in parse_tsv(_tesseract_tsv(listing, languages, psm, timeout), with_page=True):
+        if 1 <= page_num <= len(images):
+            per_image[page_num - 1].append(word)
+    return per_image
+
+
+def parse_tsv(tsv: str, with_page: bool = False) -> list:  # list[_Word] or list[(page, _Word)]
+    """Tesseract's TSV words; with `with_page`, each paired with its page_num (the image of a list)."""
+    words: list = []
     for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
         text = (row.get("text") or "").strip()
         if row.get("level") != "5" or not text:
             continue
-        words.append(
-            _Word(text, int(row["left"]), int(row["top"]), int(row["width"]), int(row["height"]),
-                  float(row["conf"]), (int(row["block_num"]), int(row["par_num"]), int(row["line_num"])))
-        )
+        word = _Word(text, int(row["left"]), int(row["top"]), int(row["width"]), int(row["height"]),
+                     float(row["conf"]), (int(row["block_num"]), int(row["par_num"]), int(row["line_num"])))
+        words.append((int(row["page_num"]), word) if with_page else word)
     return words
 
 
@@ -365,7 +378,8 @@ def mean_confidence(words: list[_Word]) -> float:
 
 # `[ocr]` keys that change what Tesseract returns; a different value means a fresh OCR, not a cache hit.
 RESULT_KEYS = ("dpi", "languages", "psm", "rotation_check_below", "gap_reread_ink", "seal_clip_level",
-               "gap_reread_min_conf", "gap_trusted_line_conf", "code_languages", "denoise")
+               "gap_reread_min_conf", "gap_trusted_line_conf", "code_languages", "denoise",
+               "reread_below", "reread_max_chars", "reread_lines", "reread_scale")
 
 
 def cache_key(file_sha256: str, page_number: int, settings: Settings) -> str:
@@ -516,6 +530,8 @@ def _ocr_page(
                     warnings.append(f"page {page.number}: scanned turned by {rotation}°; read upright")
         if words and float(cfg["gap_reread_ink"]) > 0:
             words = _reread_gaps(image, words, settings, workdir, deadline)
+        if words and int(cfg["reread_lines"]) > 0:
+            words = _reread_doubtful_lines(image, words, settings, workdir, deadline)
         if words and str(cfg["code_languages"]):
             words = _reread_category_codes(image, words, str(cfg["code_languages"]), workdir, deadline)
     return words, image.size, confidence, warnings
@@ -574,6 +590,38 @@ def _reread_gaps(
             kept = [w for w in kept if w.line_key in trusted or not top <= w.top + w.height / 2 < bottom]
             kept += found
     return kept
+
+
+# --- doubtful short lines read again, readings put to a vote -----------------------------------
+
+
+def _reread_doubtful_lines(
+    image: Image.Image, words: list[_Word], settings: Settings, workdir: Path, deadline: float
+) -> list[_Word]:
+    """Read short lines holding a doubtful word again in several renderings; keep what most readings say.
+
+    psm 6 on each crop: chi_sim with psm 7 (one line) reads most crops as one or two marks, and a
+    stack of crops in one image is cut into lines wrongly. All crops go to one Tesseract run (a
+    list of images), so the language model is loaded once per page.
+    """
+    cfg = settings["ocr"]
+    groups = ocr_vote.doubtful_lines(words, float(cfg["reread_below"]), int(cfg["reread_max_chars"]),
+                                     int(cfg["reread_lines"]),
+                                     lambda w: w.line_key[0] >= _SECOND_LOOK_BLOCK)
+    if not groups:
+        return words
+    crops = [image.crop(ocr_vote.line_box(group, image.size)) for group in groups]
+    shown = [render(crop) for render in ocr_vote.renderings(float(cfg["reread_scale"])) for crop in crops]
+    found = run_tesseract_many(shown, str(cfg["languages"]), 6, workdir, _remaining(deadline))
+    readings = [
+        ["".join(w.text for w in sorted(found[k * len(crops) + i], key=lambda w: (w.line_key, w.left)))
+         for k in range(len(shown) // len(crops))]
+        for i in range(len(crops))
+    ]
+    for group, others in zip(groups, readings, strict=True):
+        first = "".join(w.text for w in group)
+        ocr_vote.apply_vote(group, ocr_vote.vote(first, others))
+    return [w for w in words if w.text]
 
 
 # --- the 分类 code ------------------------------------------------------------------------------

@@ -29,12 +29,12 @@ _PAREN_CJK = re.compile(rf"[(（]{_SPACES}([^()（）]*[{_HAN}][^()（）]*?){_S
 # Year brackets of a document number: 〔2019] 3号, [2019〕3号 → 〔2019〕3号.
 _YEAR_BRACKET = re.compile(r"[\[〔［【(（]\s*((?:19|20)\d{2})\s*[\]〕］】)）](?=\s*\d{1,4}\s*号)")
 # The last character of a 发文字号 prefix, as chi_sim misreads 函 right before the year bracket.
-_PREFIX_LOOKALIKES = {"画": "函", "酚": "函", "男": "函", "困": "函"}
+_PREFIX_LOOKALIKES = {"画": "函", "酚": "函", "男": "函", "困": "函", "图": "函"}
 _PREFIX_BEFORE_YEAR = re.compile(
     rf"[{''.join(_PREFIX_LOOKALIKES)}](?=\s*〔(?:19|20)\d{{2}}〕\s*\d{{1,4}}\s*号)"
 )
 # 函 closing a title (答复函, 复函) as chi_sim misreads it; no title or sentence ends in 答复国 or 复力.
-_HAN_END_LOOKALIKES = {"画": "函", "男": "函", "困": "函", "国": "函", "力": "函", "酚": "函"}
+_HAN_END_LOOKALIKES = {"画": "函", "男": "函", "困": "函", "国": "函", "力": "函", "酚": "函", "图": "函"}
 _REPLY_LETTER_END = re.compile(rf"答复{_SPACES}[{''.join(_HAN_END_LOOKALIKES)}](?=\s*$)")
 # A whole 发文字号 line: prefix, year in (mis-read) brackets, number, 号. The closing bracket may come out
 # as j, l or |, a 1 right after it as a bracket, and specks may sit before the number. The closing
@@ -49,6 +49,12 @@ _SEQ_SPECKS = re.compile(r"[?？.·,'`]")
 # one character, a month, 月, a day, one character. Nothing else is printed that way.
 _DATE_LINE = re.compile(
     rf"^{_SPACES}((?:19|20)\d{{2}}){_SPACES}[{_HAN}]{_SPACES}(\d{{1,2}}){_SPACES}月{_SPACES}(\d{{1,2}}){_SPACES}[{_HAN}]{_SPACES}$"
+)
+_NOT_NUMERAL = rf"(?![〇零一二三四五六七八九十])[{_HAN}]"
+# A 成文日期 in Chinese numerals whose 年 or 日 a seal spoiled (一九九六年六月二十九晶).
+_CN_DATE_SHAPE = re.compile(
+    rf"^([〇零一二三四五六七八九Oo0○]{{4}}){_NOT_NUMERAL}([一二三四五六七八九十]{{1,3}})月"
+    rf"([一二三四五六七八九十]{{1,3}}){_NOT_NUMERAL}$"
 )
 # The same in Chinese numerals, Tesseract spacing the zeros apart: 二 OO 四年一月十六日.
 _CN_DATE_LINE = re.compile(
@@ -84,7 +90,8 @@ def load_swaps(path: str = str(LOOKALIKES_FILE)) -> tuple[tuple[re.Pattern[str],
     swaps = []
     for swap in data.get("swap", []):
         words = "|".join(re.escape(word) for word in swap["before"].split("|"))
-        pattern = re.compile(rf"({words})[{re.escape(swap['misread'])}](?={swap['after']})")
+        # Tesseract may space a mark off the word before it (督查宝 ，).
+        pattern = re.compile(rf"({words})[{re.escape(swap['misread'])}](?={_SPACES}(?:{swap['after']}))")
         swaps.append((pattern, rf"\g<1>{swap['correct']}"))
     return tuple(swaps)
 
@@ -106,6 +113,8 @@ def repair_ocr_line(text: str) -> str:
     text = _YEAR_BRACKET.sub(r"〔\1〕", text)
     text = _PREFIX_BEFORE_YEAR.sub(lambda m: _PREFIX_LOOKALIKES[m.group(0)], text)
     text = _repair_number_line(text)
+    # Again: the number-line repair may only now have made the 〔year〕 the look-alike rule needs.
+    text = _PREFIX_BEFORE_YEAR.sub(lambda m: _PREFIX_LOOKALIKES[m.group(0)], text)
     text = _REPLY_LETTER_END.sub("答复函", text)
     # Swaps match words, which Tesseract spaces apart; the cleaner drops those spaces anyway.
     joined = _SPACE_BETWEEN_HAN.sub("", text)
@@ -118,6 +127,9 @@ def repair_ocr_line(text: str) -> str:
     text = _PAREN_CJK.sub(r"（\1）", text)
     text = _DATE_LINE.sub(r"\1年\2月\3日", text)
     compact = re.sub(r"\s+", "", text)
+    if _CN_DATE_SHAPE.match(compact):
+        compact = _CN_DATE_SHAPE.sub(r"\1年\2月\3日", compact)
+        text = compact
     if _CN_DATE_LINE.match(compact):
         text = re.sub(r"[Oo0○]", "〇", compact)
     text = _CC_LABEL.sub(r"\1送", text)

@@ -112,7 +112,7 @@ def read_document(
     if unreadable and (reason := ocr.ocr_unavailable(settings)):
         warnings.insert(0, reason)
     cleaned = clean.clean_document(raw_pages)
-    fields = metadata.extract_metadata(cleaned, settings)
+    fields = metadata.extract_metadata(cleaned, settings, ocr="ocr" in methods)
     ocr_conf = [c for c, m in zip(confidences, methods, strict=True) if m == "ocr" and c is not None]
     record = DocumentRecord(
         id=doc_id,

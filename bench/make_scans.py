@@ -1,0 +1,83 @@
+"""Make hold-out scans: rasterise text-layer PDFs of a corpus set into image-only PDFs with scanner damage.
+
+The truth of the source files carries over (`truth.jsonl` in the output folder, `kind` = scanned), so
+`bench/eval_ingest.py --scans DIR` measures OCR on documents whose text layer it never sees.
+
+    .venv/bin/python bench/make_scans.py --set docs --count 30 --out /tmp/scans
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from PIL import Image, ImageFilter
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.eval_ingest import SETS, load_truth  # noqa: E402
+
+
+def damage(page: Image.Image, rng: random.Random) -> Image.Image:
+    """What a flatbed scan of a printout adds: a grey cast, a slight turn, blur, dust, JPEG loss."""
+    page = page.point(lambda v: int(v * rng.uniform(0.86, 0.94) + rng.uniform(0, 6)))
+    page = page.rotate(rng.uniform(-0.7, 0.7), resample=Image.Resampling.BICUBIC, fillcolor=230)
+    page = page.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.8)))
+    pixels = page.load()
+    width, height = page.size
+    for _ in range(rng.randint(150, 600)):
+        x, y = rng.randrange(width - 3), rng.randrange(height - 3)
+        shade = rng.randint(40, 150)
+        for dx in range(rng.randint(1, 3)):
+            for dy in range(rng.randint(1, 3)):
+                pixels[x + dx, y + dy] = shade
+    return page
+
+
+def make_scan(source: Path, target: Path, dpi: int, seed: str) -> None:
+    """Render every page of `source` at `dpi`, damage it, and write an image-only PDF to `target`."""
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix="gongwen-scan-") as tmp:
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", str(source), f"{tmp}/p"], check=True,
+                       capture_output=True)
+        pages = [damage(Image.open(p).convert("L"), rng) for p in sorted(Path(tmp).glob("p*.pgm"))]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        jpegs = []
+        for page in pages:
+            buffer = Path(tmp) / f"j{len(jpegs)}.jpg"
+            page.save(buffer, quality=rng.randint(55, 75))
+            jpegs.append(Image.open(buffer))
+        jpegs[0].save(target, save_all=True, append_images=jpegs[1:], resolution=float(dpi))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", dest="set_name", choices=("docs", "real"), default="docs")
+    parser.add_argument("--count", type=int, default=30)
+    parser.add_argument("--dpi", type=int, default=200)
+    parser.add_argument("--seed", default="holdout")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the scans (outside the repo)")
+    args = parser.parse_args(argv)
+    rows = load_truth(args.set_name, "text")
+    random.Random(args.seed).shuffle(rows)
+    chosen = rows[: args.count]
+    args.out.mkdir(parents=True, exist_ok=True)
+    with open(args.out / "truth.jsonl", "w", encoding="utf-8") as truth:
+        for row in chosen:
+            make_scan(SETS[args.set_name] / row["file"], args.out / row["file"], args.dpi,
+                      f"{args.seed}:{row['file']}")
+            truth.write(json.dumps({**row, "kind": "scanned", "scanned_from": args.set_name},
+                                   ensure_ascii=False) + "\n")
+    print(f"{len(chosen)} scans of {args.set_name} in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,116 @@
+"""In-document consensus for fields read by OCR: a misread character is outvoted by the document itself.
+
+GB/T 9704 documents repeat themselves: the issuer's place name runs through the body, a title's
+words recur in the text, the 发文字号's 机关代字 belongs to the issuer that signs. A character of an
+OCR'd field that no other part of the document supports is swapped for the one the document's other
+occurrences of the same context agree on. Only OCR'd documents go through this; text layers are exact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_NOT_HAN = re.compile(r"[^\u3400-\u9fff]+")
+# An n-gram must occur at least this often in the document to count as the document's reading.
+_SUPPORT = 2
+_SIZES = (3, 4)
+
+
+@dataclass
+class DocumentGrams:
+    """Han 3- and 4-grams of one document, and for each with one blank, the characters that fill it."""
+
+    counts: Counter[str]
+    fills: dict[tuple[str, int], Counter[str]]
+
+    @classmethod
+    def of(cls, text: str) -> DocumentGrams:
+        counts: Counter[str] = Counter()
+        for run in _NOT_HAN.split(text):
+            for size in _SIZES:
+                for start in range(len(run) - size + 1):
+                    counts[run[start : start + size]] += 1
+        fills: dict[tuple[str, int], Counter[str]] = {}
+        for gram, n in counts.items():
+            for blank in range(len(gram)):
+                key = (gram[:blank] + "?" + gram[blank + 1 :], blank)
+                fills.setdefault(key, Counter())[gram[blank]] += n
+        return cls(counts, fills)
+
+
+def _fillers(chars: list[str], start: int, size: int, i: int, grams: DocumentGrams) -> set[str]:
+    """Characters other than chars[i] that fill position i of this n-gram `_SUPPORT`+ times."""
+    window = chars[start : start + size]
+    if start < 0 or start + size > len(chars) or not all(_HAN.match(c) for c in window):
+        return set()
+    blank = i - start
+    pattern = "".join(window[:blank]) + "?" + "".join(window[blank + 1 :])
+    found = grams.fills.get((pattern, blank), Counter())
+    return {c for c, n in found.items() if c != chars[i] and n >= _SUPPORT}
+
+
+def repair_value(value: str, grams: DocumentGrams) -> str:
+    """`value` with each unsupported Han character replaced by the one the document agrees on.
+
+    A character is unsupported when every trigram holding it occurs at most once (its own occurrence).
+    The replacement must fill the same context, with a neighbour on each side, at least `_SUPPORT`
+    times: in the trigram centred on it and in a 4-gram around it where the field has one. A context
+    on one side only is too weak (华日军 → 对日军 from 加强对日军, 市政府 → the more frequent 民政府),
+    so a field's first and last characters are never changed.
+    """
+    chars = list(value)
+    for i, ch in enumerate(chars):
+        if not _HAN.match(ch) or not 0 < i < len(chars) - 1:
+            continue
+        trigrams = [chars[s : s + 3] for s in range(i - 2, i + 1) if s >= 0 and s + 3 <= len(chars)]
+        if any(grams.counts["".join(t)] >= _SUPPORT for t in trigrams):
+            continue
+        winners = _fillers(chars, i - 1, 3, i, grams)
+        if i + 2 < len(chars) or i >= 2:
+            four = [_fillers(chars, s, 4, i, grams) for s in (i - 2, i - 1)
+                    if s >= 0 and s + 4 <= len(chars) and all(_HAN.match(c) for c in chars[s : s + 4])]
+            if four:
+                winners &= set().union(*four)
+        if len(winners) == 1:
+            chars[i] = winners.pop()
+    return "".join(chars)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (names are short: the plain dynamic programme is enough)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def nearest_unique(value: str, known: list[str], max_distance: int) -> str | None:
+    """The one known string closest to `value` within `max_distance` edits; None if none or a tie."""
+    scored = sorted((edit_distance(value, k), k) for k in set(known))
+    if not scored or scored[0][0] > max_distance:
+        return None
+    if len(scored) > 1 and scored[1][0] == scored[0][0]:
+        return None
+    return scored[0][1]
+
+
+def repair_doc_number(doc_number: str, issuers: list[str], prefixes: dict[str, str]) -> str:
+    """A 发文字号 whose 机关代字 is not one of its signing issuer's, moved to the nearest one that is.
+
+    国办发 read as 国发 or 光发 under 国务院办公厅's signature: the issuer's own prefixes are known
+    (`[prefixes]` of issuer_aliases.toml and the store), and OCR drops or swaps one or two characters.
+    """
+    prefix, bracket, rest = doc_number.partition("〔")
+    if not bracket:
+        return doc_number
+    own = [p for p, issuer in prefixes.items() if issuer in issuers]
+    if not own or prefix in own:
+        return doc_number
+    nearest = nearest_unique(prefix, own, max_distance=2)
+    return f"{nearest}〔{rest}" if nearest else doc_number

@@ -1,0 +1,90 @@
+"""Issuer names and 发文字号 prefixes the store already knows from text-layer documents, for OCR repairs.
+
+An office that publishes scans also publishes text PDFs: their exact names correct an OCR'd signature
+one character off, and their 机关代字 tell which prefixes belong to which issuer. Read straight from
+the store's SQLite file (ingest never opens the index), summarised once per store revision into a
+small side file so that a worker process per file does not re-read every record.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+_SIDE_FILE = "ocr_lexicon.json"
+
+
+@dataclass
+class Lexicon:
+    """Issuers signing text-layer documents, and each 发文字号 prefix used by exactly one of them."""
+
+    issuers: list[str] = field(default_factory=list)
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+
+def store_lexicon(settings: Settings) -> Lexicon:
+    """What the store's text-layer records know; empty when there is no store yet or it cannot be read."""
+    db = settings.path("storage", "index_dir") / "records.sqlite3"
+    if not db.exists():
+        return Lexicon()
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "documents" not in tables:  # only an OCR cache so far
+                return Lexicon()
+            stamp = list(conn.execute("SELECT COUNT(*), MAX(revision) FROM documents").fetchone())
+            side = db.parent / _SIDE_FILE
+            cached = _read_side(side, stamp)
+            if cached is not None:
+                return cached
+            rows = conn.execute(
+                "SELECT json_extract(record, '$.issuers'), json_extract(record, '$.doc_number')"
+                " FROM documents WHERE json_array_length(json_extract(record, '$.ocr_pages')) = 0"
+            ).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        log.warning("no issuer lexicon from the store: %s", exc)
+        return Lexicon()
+    lexicon = _summarise(rows)
+    _write_side(side, stamp, lexicon)
+    return lexicon
+
+
+def _summarise(rows: list[tuple[str | None, str | None]]) -> Lexicon:
+    issuers: set[str] = set()
+    owners: dict[str, set[str]] = {}
+    for issuers_json, doc_number in rows:
+        names = json.loads(issuers_json) if issuers_json else []
+        issuers.update(names)
+        if doc_number and "〔" in doc_number and len(names) == 1:
+            owners.setdefault(doc_number.split("〔")[0], set()).add(names[0])
+    prefixes = {prefix: next(iter(names)) for prefix, names in owners.items() if len(names) == 1}
+    return Lexicon(sorted(issuers), prefixes)
+
+
+def _read_side(side: Path, stamp: list[int]) -> Lexicon | None:
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("stamp") != stamp:
+        return None
+    return Lexicon(list(data["issuers"]), dict(data["prefixes"]))
+
+
+def _write_side(side: Path, stamp: list[int], lexicon: Lexicon) -> None:
+    payload = {"stamp": stamp, "issuers": lexicon.issuers, "prefixes": lexicon.prefixes}
+    temporary = side.with_suffix(f".{id(lexicon)}.tmp")
+    try:
+        temporary.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(side)
+    except OSError:  # a read-only store: the summary is simply made again next time
+        temporary.unlink(missing_ok=True)
