@@ -35,6 +35,11 @@ NUMBER_SHAPED = re.compile(
 )
 # 尊敬的, also with its middle character misread on a scan (尊族的).
 SALUTATION_PREFIX = re.compile(r"^(?:尊敬的|尊[\u4e00-\u9fff]的(?=\S{2}))")
+# On a scan both characters before 的 may be misread (章黎的何艳英委员): two characters and 的 before
+# a personal name with its role can only be the salutation.
+OCR_SALUTATION = re.compile(r"^[\u4e00-\u9fff]{2}的(?=[\u4e00-\u9fff]{2,4}(?:等)?(?:委员|代表)$)")
+# Specks before or after a signature read as marks (。景川市…, …委员会、四 is another matter).
+_EDGE_MARKS = re.compile(r"^[^\u4e00-\u9fff]+|[^\u4e00-\u9fff）)]+$")
 ROLE_SUFFIX = re.compile(r"(?:等)?(?:委员|代表)$")
 PROPOSAL = re.compile(
     r"(?:关于|对)*(?P<session>[\u4e00-\u9fff]{0,12}?(?:届|次)[\u4e00-\u9fff]{0,10}?会议)?\s*第\s*(?P<number>\d{1,5})\s*号\s*"
@@ -228,7 +233,7 @@ def _read_header_cells(head: _Header, text: str) -> bool:
     return True
 
 
-def _read_header(doc: CleanDocument) -> _Header:
+def _read_header(doc: CleanDocument, ocr: bool = False) -> _Header:
     """Walk the first page's top elements in GB/T 9704 order, stopping at the first body paragraph."""
     head = _Header()
     paras = doc.paragraphs
@@ -280,6 +285,12 @@ def _read_header(doc: CleanDocument) -> _Header:
     if index < len(paras):
         para = paras[index]
         text = para.text
+        consumed = 1
+        if ocr and text.endswith(("、", "，")) and index + 1 < len(paras) and (
+            paras[index + 1].text.endswith(("：", ":"))
+        ):
+            # A long 主送 list that OCR broke into two paragraphs after a list separator.
+            text, consumed = text + paras[index + 1].text, 2
         if (
             text.endswith(("：", ":"))
             and len(text) <= 400
@@ -287,7 +298,7 @@ def _read_header(doc: CleanDocument) -> _Header:
             and not ATTACHMENT_NOTE.match(text)
         ):
             head.addressee = SALUTATION_PREFIX.sub("", text[:-1]).strip() or None
-            index += 1
+            index += consumed
     head.body_start = index
     return head
 
@@ -402,6 +413,21 @@ def _contact(doc: CleanDocument, start: int) -> Contact | None:
     return None
 
 
+# OCR doubles a character (联系人人) or breaks the line inside the label (联 / 系人：…).
+_OCR_CONTACT_LABEL = re.compile(r"联系人人|联系人")
+
+
+def _ocr_contact(doc: CleanDocument, start: int) -> Contact | None:
+    """The contact line of a scan, looked for across line breaks and with a doubled label character."""
+    paras = doc.paragraphs[start:]
+    for index, para in enumerate(paras):
+        joined = "".join(p.text for p in paras[index : index + 2])
+        match = CONTACT.search(_OCR_CONTACT_LABEL.sub("联系人", joined))
+        if match and "联" in para.text:
+            return Contact(name=match["name"], phone=match["phone"].replace("－", "-").replace("—", "-"))
+    return None
+
+
 def _read_proposal(meta: DocumentMetadata, head: _Header, opening: Paragraph | None) -> None:
     """Session, number and proposer of the 提案/建议 a reply answers: from the title, else its opening."""
     if not head.title:
@@ -433,10 +459,15 @@ def _ocr_consensus(
     grams = consensus.DocumentGrams.of(cleaned.text)
     if head.title:
         head.title = consensus.repair_value(head.title, grams)
+    if head.addressee:
+        head.addressee = OCR_SALUTATION.sub("", head.addressee)
     # Not the 主送 or 抄送 lists: their entries differ from frequent names by one character on purpose
     # (市政协办公室 beside 市政府办公室), and the document's majority would overrule them.
     names = []
     for signed in tail.issuers:
+        signed = _EDGE_MARKS.sub("", signed)
+        if not signed:
+            continue
         for name in _split_joint_signature(signed, known, suffixes):
             name = consensus.repair_value(name, grams)
             if known and name not in known:
@@ -477,7 +508,7 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
     """Read every GB/T 9704 element the document prints; `ocr` adds the consensus repairs of OCR text."""
     doc_types = load_doc_types(str(settings.path("ingest", "doc_types")))
     aliases, prefixes, suffixes = load_issuer_aliases(str(settings.path("ingest", "issuer_aliases")))
-    head = _read_header(cleaned)
+    head = _read_header(cleaned, ocr)
     tail = _read_tail(cleaned, head.body_start)
     if ocr:
         # Names and prefixes the store knows from text layers join the hand-made tables (which win).
@@ -517,6 +548,8 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
             meta.cc = split_list(match["list"])
             break
     meta.contact = _contact(cleaned, head.body_start)
+    if ocr and meta.contact is None:
+        meta.contact = _ocr_contact(cleaned, head.body_start)
     meta.attachments = _attachments(cleaned, tail_start)
     if meta.proposal_number is None and meta.proposer:
         # The 征询意见表 attached to a reply prints the proposal's number when the letter does not.
