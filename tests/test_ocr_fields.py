@@ -106,6 +106,9 @@ def test_a_joint_signature_read_as_one_line_is_split_only_between_peers():
 
     settings = load_settings(environ={})
     _aliases, _prefixes, suffixes = load_issuer_aliases(str(settings.path("ingest", "issuer_aliases")))
-    assert _split_joint_signature("国务院办公厅中央军委办公厅", [], suffixes) == ["国务院办公厅", "中央军委办公厅"]
-    for one_body in ("景川市人民政府办公室", "景川市人民政府国有资产监督管理委员会", "中国人民银行景川市中心支行"):
+    joint = _split_joint_signature("国务院办公厅中央军委办公厅", [], suffixes)
+    assert joint == ["国务院办公厅", "中央军委办公厅"]
+    one_bodies = ("景川市人民政府办公室", "景川市人民政府国有资产监督管理委员会",
+                  "中国人民银行景川市中心支行")
+    for one_body in one_bodies:
         assert _split_joint_signature(one_body, [], suffixes) == [one_body]
