@@ -49,6 +49,7 @@ class Leaf:
     # Set on a leaf whose `docs` is a superset (a scoring-only phrase left unchecked): makes `tf` exact
     # for the given documents before they are scored.
     resolve: Callable[[list[int]], None] | None = None
+    cacheable: bool = True  # False when `resolve` depends on the search it was made in
 
     def score(self, docnum: int, k1: float) -> float:
         tf = self.tf(docnum) or 0
@@ -112,7 +113,7 @@ class Executor:
             if found is not None:
                 return found  # type: ignore[return-value]
         found = self._evaluate(node, within, boost)
-        if key is not None and not self.timed_out and all(leaf.resolve is None for leaf in found.leaves):
+        if key is not None and not self.timed_out and all(leaf.cacheable for leaf in found.leaves):
             self.postings.remember(key, found, len(found.docs))
         return found
 
@@ -222,12 +223,15 @@ class Executor:
                 candidates.difference_update(tf)
         if candidates and self._defer and len(candidates) + len(tf) > self.defer_above:
             return self._deferred(node, texts, tf, candidates, boost)
+        # Beyond `defer_above` matches only a pool is scored: occurrences are counted for it alone.
+        counting = len(candidates) + len(tf) <= self.defer_above
         if candidates:
-            tf.update(self._verify(node, texts, candidates))
+            tf.update(self._verify(node, texts, candidates, counting))
         if not tf:
             return _NONE
+        resolve = None if counting else _counter(texts, str(node.needle), tf, set(tf) - set(candidates))
         return Matched(tf.keys(), [Leaf(tf.keys(), tf.get, postings.idf(len(tf)), postings.norms(fieldname),
-                                        boost)])
+                                        boost, resolve)])
 
     def _deferred(
         self, node: BigramPhrase, texts: FieldRuns, tf: dict[int, int], candidates: set[int], boost: float
@@ -245,11 +249,14 @@ class Executor:
         docs = candidates.union(tf)
         postings = self.postings
         return Matched(docs, [Leaf(docs, tf.get, postings.idf(len(docs)), postings.norms(node.fieldname),
-                                   boost, resolve)])
+                                   boost, resolve, cacheable=False)])
 
-    def _verify(self, node: BigramPhrase, texts: FieldRuns, candidates: set[int]) -> dict[int, int]:
-        """`{docnum: occurrences}` of the candidates whose runs hold the phrase's needle."""
-        found, unstored = texts.find(candidates, str(node.needle), self.out_of_time)
+    def _verify(
+        self, node: BigramPhrase, texts: FieldRuns, candidates: set[int], counting: bool = True
+    ) -> dict[int, int]:
+        """`{docnum: occurrences}` of the candidates whose runs hold the phrase's needle (1 for each
+        without `counting`)."""
+        found, unstored = texts.find(candidates, str(node.needle), self.out_of_time, counting)
         if unstored:  # an index written before the field was stored
             verified = self._verify_positions(node.fieldname, node.words, unstored)
             found.update({d: 1 for d in verified})
@@ -339,6 +346,23 @@ class Executor:
                     scores[d] += weight * t / (t + norms[d])
         ranked = ((v, d) for d, v in scores.items())
         return heapq.nlargest(wanted, ranked, key=lambda item: (item[0], -item[1]))
+
+
+def _counter(
+    texts: FieldRuns, needle: str, tf: dict[int, int], known: set[int]
+) -> Callable[[list[int]], None]:
+    """A `Leaf.resolve` putting the phrase's occurrences into `tf` for the documents about to be scored
+    (`known`: documents whose frequency came from elsewhere, the word field)."""
+    counted = set(known)
+
+    def resolve(docs: list[int]) -> None:
+        todo = [d for d in docs if d in tf and d not in counted]
+        if todo:
+            # 0 only for a document checked through positions (its text not stored): it keeps its 1.
+            tf.update({d: n for d, n in texts.count(todo, needle).items() if n})
+            counted.update(todo)
+
+    return resolve
 
 
 def _result_key(node: Q.Query, boost: float) -> tuple | None:

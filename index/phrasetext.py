@@ -85,9 +85,11 @@ class SegmentRuns:
         self.data = data
 
     def find(
-        self, fieldname: str, docs: list[int], target: bytes, chunk_bytes: int, stop: Callable[[], bool]
+        self, fieldname: str, docs: list[int], target: bytes, chunk_bytes: int, stop: Callable[[], bool],
+        counting: bool = True,
     ) -> tuple[dict[int, int], list[int]]:
-        """`({docnum: occurrences of target}, [docnums not stored])` for sorted local `docs`.
+        """`({docnum: occurrences of target}, [docnums not stored])` for sorted local `docs` (without
+        `counting`, each found document gets 1 and `count` tells the occurrences later).
 
         Neighbouring candidates are read with one `pread` of up to `chunk_bytes` (or found in the field's
         resident bytes) and searched with `bytes.find` (C fast search), each match mapped to its document
@@ -129,7 +131,7 @@ class SegmentRuns:
                 while pos >= 0:
                     d = first if single else bisect.bisect_right(bounds, pos + base, first, last) - 1
                     doc_end = bounds[d + 1] - base
-                    found[d] = buf.count(target, pos, doc_end)
+                    found[d] = buf.count(target, pos, doc_end) if counting else 1
                     pos = buf.find(target, doc_end, hi)
                 k = m + 1
             if fieldname in OPTIONAL:
@@ -137,6 +139,21 @@ class SegmentRuns:
                                 and buf[bounds[d] - base] == 0)
             i = j
         return found, unstored
+
+    def count(self, fieldname: str, docs: Iterable[int], target: bytes) -> dict[int, int]:
+        """Occurrences of `target` in each of the local `docs`."""
+        bounds = self.offsets[fieldname]
+        held = self.resident.get(fieldname)
+        out: dict[int, int] = {}
+        for d in docs:
+            start, end = bounds[d], bounds[d + 1]
+            if held is not None:
+                out[d] = held.count(target, start - bounds[0], end - bounds[0])
+            elif self.fd is not None:
+                out[d] = os.pread(self.fd, end - start, start).count(target)
+            else:
+                out[d] = self.data.count(target, start, end)
+        return out
 
     def size(self, name: str) -> int:
         bounds = self.offsets[name]
@@ -182,9 +199,10 @@ class FieldRuns:
         self._starts = [offset for offset, _count, _runs in parts]
 
     def find(
-        self, docs: Iterable[int], target: str, stop: Callable[[], bool]
+        self, docs: Iterable[int], target: str, stop: Callable[[], bool], counting: bool = True
     ) -> tuple[dict[int, int], set[int]]:
-        """`({docnum: occurrences}, unstored docnums)` of the documents whose runs hold `target`."""
+        """`({docnum: occurrences}, unstored docnums)` of the documents whose runs hold `target` (without
+        `counting`, 1 for each: `count` gives the occurrences of the documents that need them)."""
         ordered = sorted(docs)
         found: dict[int, int] = {}
         unstored: set[int] = set()
@@ -195,10 +213,20 @@ class FieldRuns:
             if lo == hi:
                 continue
             local = [d - offset for d in ordered[lo:hi]]
-            hits, missing = runs.find(self.fieldname, local, encoded, self.chunk_bytes, stop)
+            hits, missing = runs.find(self.fieldname, local, encoded, self.chunk_bytes, stop, counting)
             found.update({d + offset: n for d, n in hits.items()})
             unstored.update(d + offset for d in missing)
         return found, unstored
+
+    def count(self, docs: Iterable[int], target: str) -> dict[int, int]:
+        """`{docnum: occurrences of target}` for documents known to hold it."""
+        encoded = target.encode("utf-8")
+        out: dict[int, int] = {}
+        for d in docs:
+            part = bisect.bisect_right(self._starts, d) - 1
+            offset, _count, runs = self.parts[part]
+            out[d] = runs.count(self.fieldname, [d - offset], encoded)[d - offset]
+        return out
 
     def text(self, docnum: int) -> str | None:
         """One document's whole value (the folded clean text for `FOLDED_TEXT`)."""

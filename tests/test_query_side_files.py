@@ -115,6 +115,12 @@ def test_a_bonus_phrase_over_a_large_set_is_checked_only_where_scored(built):
         assert got.total == want.total > 5
         assert got.facets == want.facets
         assert {h.id for h in got.hits} <= {h.id for h in want.hits}
+    # A one-word query has no bonus phrase: its phrase occurrences, counted for the scored pool only,
+    # give every scored document the score the exact path gives it.
+    for q in ["办理情况", "人民政府", "委员会"]:
+        want = {h.id: h.score for h in exact.search(SearchRequest(q=q, per_page=100, highlight=False)).hits}
+        got = deferred.search(SearchRequest(q=q, per_page=5, highlight=False))
+        assert got.hits and all(h.score == want[h.id] for h in got.hits)
     exact.close()
     deferred.close()
 
