@@ -61,7 +61,7 @@ def _cut_blocks(text: str, userdict: str | None) -> list[tuple[str, int, int]]:
     """
     from jieba import re_han_default
 
-    tokenizer = jieba_tokenizer(userdict)
+    tokenizer = None  # loaded on the first block not cut before (blocks may come from `seed_block_cuts`)
     cache = _block_cache.setdefault(userdict or "", {})
     out: list[tuple[str, int, int]] = []
     start = 0
@@ -70,6 +70,7 @@ def _cut_blocks(text: str, userdict: str | None) -> list[tuple[str, int, int]]:
             continue
         words = cache.get(block)
         if words is None:
+            tokenizer = tokenizer or jieba_tokenizer(userdict)
             words = tuple(tokenizer.cut(block, HMM=True))
             if len(cache) >= BLOCK_CACHE_ENTRIES:
                 cache.clear()  # a bound on memory; refilling costs one jieba pass per block
@@ -84,6 +85,23 @@ def _cut_blocks(text: str, userdict: str | None) -> list[tuple[str, int, int]]:
 # Distinct jieba blocks (clauses between punctuation) remembered per user dictionary, about 10 MB.
 BLOCK_CACHE_ENTRIES = 50_000
 _block_cache: dict[str, dict[str, tuple[str, ...]]] = {}
+
+
+def block_cuts(text: str, userdict: str | None) -> dict[str, tuple[str, ...]]:
+    """jieba's words for every block of already folded `text`, as `seed_block_cuts` takes them."""
+    from jieba import re_han_default
+
+    _cut_blocks(text, userdict)
+    cache = _block_cache.get(userdict or "", {})
+    return {block: cache[block] for block in re_han_default.split(text) if block in cache}
+
+
+def seed_block_cuts(userdict: str | None, blocks: dict[str, tuple[str, ...]]) -> None:
+    """Remember blocks cut elsewhere (an ingest worker), so that indexing them needs no jieba here."""
+    cache = _block_cache.setdefault(userdict or "", {})
+    if len(cache) + len(blocks) > BLOCK_CACHE_ENTRIES:
+        cache.clear()
+    cache.update(blocks)
 
 
 def cut(text: str, userdict: str | None) -> list[tuple[str, int, int]]:

@@ -37,6 +37,7 @@ class FileOutcome:
     record: DocumentRecord | None
     error: str | None
     seconds: float
+    extra: Any = None  # what the caller's `prepare` made of the record in the worker
 
     @property
     def pages(self) -> int:
@@ -64,6 +65,8 @@ class _Worker:
 
 
 ProgressCallback = Callable[[Path, str, int], None]  # (file, event, count): "page" events for OCR
+# Runs in the worker on each record read (the caller's extra work, e.g. the indexer's word cuts).
+Prepare = Callable[[DocumentRecord], Any]
 
 
 def default_workers() -> int:
@@ -98,7 +101,8 @@ def _limit_memory(megabytes: int) -> None:
 
 
 def _worker_main(
-    settings: Settings, jobs: Connection, results: Connection, inherited: list[Connection]
+    settings: Settings, jobs: Connection, results: Connection, inherited: list[Connection],
+    prepare: Prepare | None = None,
 ) -> None:
     """Read the files the parent sends, one at a time, until told to stop or the parent is gone."""
     for conn in inherited:  # other workers' pipe ends: holding them would hide the parent's death
@@ -115,20 +119,20 @@ def _worker_main(
             if job is None:
                 return
             results.send(("start", None))
-            if not _read_one(job, settings, results):
+            if not _read_one(job, settings, results, prepare):
                 return  # after a memory or library failure the next file deserves a fresh process
     finally:
         results.close()
 
 
-def _read_one(job: Job, settings: Settings, conn: Connection) -> bool:
+def _read_one(job: Job, settings: Settings, conn: Connection, prepare: Prepare | None) -> bool:
     """Read one file and send its outcome; False when the worker should not be trusted with another."""
     from ingest.pipeline import read_document
 
     path, doc_id = job
     try:
         record = read_document(path, settings, doc_id=doc_id, on_page=lambda n: conn.send(("progress", n)))
-        conn.send(("done", record.to_json()))
+        conn.send(("done", (record.to_json(), _prepared(prepare, record))))
         return True
     except IngestError as exc:
         conn.send(("error", str(exc)))
@@ -143,12 +147,25 @@ def _read_one(job: Job, settings: Settings, conn: Connection) -> bool:
     return False
 
 
+def _prepared(prepare: Prepare | None, record: DocumentRecord) -> Any:
+    if prepare is None:
+        return None
+    try:
+        return prepare(record)
+    except Exception:  # noqa: BLE001 - extra work is an optimisation: the caller does it itself instead
+        logging.getLogger(__name__).exception("prepare failed for %s", record.filename)
+        return None
+
+
 class _Dispatcher:
     """Keeps up to `workers` processes busy with jobs and puts outcomes on a queue for the caller."""
 
-    def __init__(self, jobs: Iterable[Job], settings: Settings, workers: int) -> None:
+    def __init__(
+        self, jobs: Iterable[Job], settings: Settings, workers: int, prepare: Prepare | None = None
+    ) -> None:
         cfg = settings["ingest"]
         self.settings = settings
+        self.prepare = prepare
         self.workers = workers
         # A file may take `file_timeout_s` between two finished pages (a loop or a bomb stalls), and at
         # most `file_max_s` in all (a long scan progresses page by page and must not be cut off early).
@@ -184,7 +201,9 @@ class _Dispatcher:
         result_recv, result_send = self.context.Pipe(duplex=False)
         inherited = [c for w in self.running.values() for c in (w.jobs, w.results)] + [job_send, result_recv]
         process = self.context.Process(
-            target=_worker_main, args=(self.settings, job_recv, result_send, inherited), daemon=True
+            target=_worker_main,
+            args=(self.settings, job_recv, result_send, inherited, self.prepare),
+            daemon=True,
         )
         process.start()
         job_recv.close()
@@ -316,7 +335,8 @@ class _Dispatcher:
         elapsed = now - worker.started
         worker.started = worker.last_progress = now  # the queued job's clock, until it says "start"
         if kind == "done":
-            self._emit(FileOutcome(path, doc_id, DocumentRecord.from_json(payload), None, elapsed))
+            record_json, extra = payload
+            self._emit(FileOutcome(path, doc_id, DocumentRecord.from_json(record_json), None, elapsed, extra))
         else:
             self._emit(FileOutcome(path, doc_id, None, str(payload), elapsed))
 
@@ -338,12 +358,17 @@ def run_files(
     settings: Settings,
     workers: int | None = None,
     on_progress: ProgressCallback | None = None,
+    prepare: Prepare | None = None,
 ) -> Iterator[FileOutcome]:
-    """Read `(path, doc_id)` pairs in parallel; yield a `FileOutcome` per file as each finishes."""
+    """Read `(path, doc_id)` pairs in parallel; yield a `FileOutcome` per file as each finishes.
+
+    `prepare(record)`, when given, runs in the worker after each record is read; its result (picklable)
+    comes back as `FileOutcome.extra`, None if it raised.
+    """
     workers = workers or int(settings["ingest"]["workers"]) or default_workers()
     cfg = settings["ingest"]
     preload_cmaps(cfg.get("preload_cmaps", []), cfg.get("preload_unicode_maps", []))
-    dispatcher = _Dispatcher(jobs, settings, workers)
+    dispatcher = _Dispatcher(jobs, settings, workers, prepare)
     thread = threading.Thread(target=dispatcher.run, name="ingest-dispatcher", daemon=True)
     thread.start()
     try:

@@ -61,8 +61,9 @@ def test_corpus_is_deterministic_and_in_the_genre(tmp_path: Path) -> None:
 def test_ingest_bench_small_prints_its_figures(tmp_path: Path) -> None:
     _require("pdftotext")
     stdout, out = _run("ingest_bench.py", tmp_path)
-    for label in ("gongwen ingest", "pdfminer.six only", "pdftotext (poppler)",
-                  "ratio gongwen / pdfminer-only", "extract (pdfminer layout)", "index write (total)",
+    for label in ("gongwen ingest", "pdfminer.six only", "pdfminer interpreter only", "pdftotext (poppler)",
+                  "ratio gongwen / pdfminer-only", "ratio gongwen / pdfminer interpreter only",
+                  "extract (pdfminer interpreter + lines)", "word cuts for the index", "index write (total)",
                   "jieba segmentation"):
         assert label in stdout, stdout
     result = json.loads((out / "ingest_small.json").read_text(encoding="utf-8"))
@@ -71,6 +72,7 @@ def test_ingest_bench_small_prints_its_figures(tmp_path: Path) -> None:
         assert run["pages_per_s"] > 0 and run["pages"] == result["pages"], run
         assert run.get("failed", 0) == 0, run
     assert all(ratio > 0 for ratio in result["ratio_gongwen_over_pdfminer"].values())
+    assert all(ratio > 0 for ratio in result["ratio_gongwen_over_interpreter"].values())
     assert sum(stage["seconds"] for stage in result["profile"]["stages"]) > 0
 
 

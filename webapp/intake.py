@@ -8,16 +8,17 @@ index is reconciled with it, so a run killed at any moment loses nothing that wa
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
 
-from index.analysis import jieba_tokenizer
+from index.analysis import jieba_tokenizer, seed_block_cuts
+from index.precut import precut_record
 from index.writer import DocumentIndex
 from ingest.jsonl import is_jsonl, read_jsonl
 from ingest.pipeline import sha256_file
@@ -204,10 +205,14 @@ def ingest_paths(
             page_counter["pages"] += 1
             bar.set_postfix(pages=page_counter["pages"], refresh=False)
 
+        if jobs:
+            # Loaded before the workers fork, so they share it: they cut each record's words while the
+            # parent, which indexes serially, only looks the cuts up.
+            jieba_tokenizer(settings.get("index", "userdict"))
+        prepare = partial(precut_record, settings=settings)
         try:
-            for number, outcome in enumerate(run_files(jobs, settings, workers=workers, on_progress=on_page)):
-                if number == 0:
-                    _warm_segmenter(settings)
+            for outcome in run_files(jobs, settings, workers=workers, on_progress=on_page, prepare=prepare):
+                _seed_cuts(outcome)
                 _store_outcome(store, batch, outcome, previous_ids.get(outcome.path), summary)
                 bar.update(1)
         finally:
@@ -220,16 +225,10 @@ def ingest_paths(
     return summary
 
 
-def _warm_segmenter(settings: Settings) -> None:
-    """Load jieba's dictionary (about a second) while the workers read the first files.
-
-    Started once the first file is back, so that the workers already hold their queued jobs: the load
-    keeps the interpreter lock, and the dispatcher could not feed them meanwhile. Without it the first
-    index batch waits for the load, with every finished file piling up behind it.
-    """
-    threading.Thread(
-        target=jieba_tokenizer, args=(settings.get("index", "userdict"),), name="jieba-warm", daemon=True
-    ).start()
+def _seed_cuts(outcome: FileOutcome) -> None:
+    extra = outcome.extra
+    if isinstance(extra, dict) and extra.get("blocks"):
+        seed_block_cuts(extra.get("userdict"), extra["blocks"])
 
 
 def _classify(store: RecordStore, path: Path) -> tuple[str, str]:
