@@ -7,6 +7,7 @@ substring field, where any run of two or more Chinese characters is a phrase of 
 
 from __future__ import annotations
 
+import marshal
 import re
 import threading
 from collections.abc import Iterator
@@ -28,14 +29,29 @@ _WORDLIKE = re.compile(r"[^\W_]")
 RUNS = re.compile(rf"(?P<cjk>[{CJK_CLASS}]+)|(?P<word>[^\W_{CJK_CLASS}]+)")
 
 
+class _WholeFileMarshal:
+    """`marshal` for jieba's dictionary cache, reading the file whole before unmarshalling it.
+
+    `marshal.load` on a file object reads it object by object: 2.0 s for jieba's 9 MB cache, against
+    0.36 s for `marshal.loads` of the same bytes. The result is the same object.
+    """
+
+    @staticmethod
+    def load(handle: Any) -> Any:
+        return marshal.loads(handle.read())
+
+    dump = staticmethod(marshal.dump)
+
+
 def jieba_tokenizer(userdict: str | None) -> Any:
-    """One shared `jieba.Tokenizer` per user dictionary (loading one costs about a second)."""
+    """One shared `jieba.Tokenizer` per user dictionary (loading one costs about half a second)."""
     key = userdict or ""
     with _jieba_lock:
         instance = _jieba_instances.get(key)
         if instance is None:
             import jieba
 
+            jieba.marshal = _WholeFileMarshal  # type: ignore[attr-defined]
             jieba.setLogLevel(60)
             instance = jieba.Tokenizer()
             instance.initialize()
