@@ -86,7 +86,7 @@ class SearchEngine:
         self.score_all_below = int(section.get("score_all_below", 2000))
         self.bm25 = (float(section.get("bm25_k1", 1.2)), float(section.get("bm25_b", 0.75)))
         self._facets = FacetCache()
-        self.posting_store_min_docs = int(section.get("posting_store_min_docs", 1000))
+        self.posting_store_min_docs = int(section.get("posting_store_min_docs", 128))
         self._posting_stores: SegmentCache[SegmentPostingStore] = SegmentCache()
         self._texts = PhraseTexts(
             bool(section.get("traditional_to_simplified", True)),
