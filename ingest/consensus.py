@@ -105,12 +105,19 @@ def repair_doc_number(doc_number: str, issuers: list[str], prefixes: dict[str, s
 
     国办发 read as 国发 or 光发 under 国务院办公厅's signature: the issuer's own prefixes are known
     (`[prefixes]` of issuer_aliases.toml and the store), and OCR drops or swaps one or two characters.
+    The 机关代字 starts with the body's abbreviation (国, 景), shared by all its prefixes.
     """
     prefix, bracket, rest = doc_number.partition("〔")
     if not bracket:
         return doc_number
     own = [p for p, issuer in prefixes.items() if issuer in issuers]
     if not own or prefix in own:
+        return doc_number
+    stems = {p[0] for p in own}
+    if prefix not in prefixes and (len(stems) > 1 or prefix[:1] in stems):
+        # An unknown prefix starting like the issuer's own (景公字 where only 景公函 is known) may be
+        # one the tables have not seen: only a broken stem (光发, 桩公字) or another issuer's prefix
+        # (国发 under 国务院办公厅's signature) is a misreading.
         return doc_number
     nearest = nearest_unique(prefix, own, max_distance=2)
     return f"{nearest}〔{rest}" if nearest else doc_number

@@ -60,6 +60,10 @@ def test_the_issuers_own_prefix_replaces_a_misread_one():
     assert consensus.repair_doc_number("国办函〔2019〕3号", ["国务院办公厅"], prefixes) == "国办函〔2019〕3号"
     assert consensus.repair_doc_number("景公字〔2019〕3号", ["景川市公安局"], prefixes) == "景公字〔2019〕3号"
     assert consensus.repair_doc_number("国发〔2018〕1号", ["国务院"], prefixes) == "国发〔2018〕1号"
+    # An unseen prefix with the issuer's stem is not a misreading; a broken stem is.
+    known = {"景公函": "景川市公安局"}
+    assert consensus.repair_doc_number("景公字〔2018〕2号", ["景川市公安局"], known) == "景公字〔2018〕2号"
+    assert consensus.repair_doc_number("桩公函〔2018〕2号", ["景川市公安局"], known) == "景公函〔2018〕2号"
 
 
 def test_document_consensus_needs_context_on_both_sides():
