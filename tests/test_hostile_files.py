@@ -23,6 +23,10 @@ from tests.processes import CORPUS, copy_files, gongwen_env, run_gongwen, text_c
 from tests.web_library import make_settings
 
 TIMEOUT_S = 8
+# A file that keeps finishing pages is not stalled; the total limit is what must always hold.
+MAX_S = 20
+# Time the runner may take to notice a limit and kill the worker (checks every fraction of a second).
+KILL_SLACK_S = 5
 MEMORY_MB = 512
 # What each file must come to: a failure whose reason matches, or "record" (readable text survived).
 EXPECTED = {
@@ -34,7 +38,7 @@ EXPECTED = {
     "blank_300_pages.pdf": r"record",
     "nested_arrays.pdf": r"record|nested too deeply",
     "nested_dicts.pdf": r"record|nested too deeply",
-    "huge_page_count.pdf": rf"record|more than \d+ pages|took longer than {TIMEOUT_S} s",
+    "huge_page_count.pdf": rf"record|more than \d+ pages|took longer than ({TIMEOUT_S}|{MAX_S}) s",
     "lying_page_count.pdf": r"record",
     "decompression_bomb.pdf": rf"needs more than {MEMORY_MB} MiB of memory|worker ran out of memory",
     # A reference loop either ends in pdfminer's cycle check or grows until the memory limit stops it.
@@ -62,7 +66,8 @@ def outcome_text(record: object, error: str | None) -> str:
 @pytest.mark.timeout(300)
 def test_each_hostile_file_fails_alone_within_its_limits(hostile_folder: Path) -> None:
     settings = make_settings(hostile_folder / "unused").with_overrides(
-        {("ingest", "file_timeout_s"): TIMEOUT_S, ("ingest", "file_memory_mb"): MEMORY_MB}
+        {("ingest", "file_timeout_s"): TIMEOUT_S, ("ingest", "file_max_s"): MAX_S,
+         ("ingest", "file_memory_mb"): MEMORY_MB}
     )
     files = sorted(hostile_folder.iterdir())
     good = text_corpus_files(2)
@@ -76,7 +81,7 @@ def test_each_hostile_file_fails_alone_within_its_limits(hostile_folder: Path) -
         text = outcome_text(outcome.record, outcome.error)
         assert re.fullmatch(rf".*(?:{pattern}).*", text), f"{name}: {text!r}"
         assert "Traceback" not in text and len(text) < 300, f"{name}: not a plain-words reason: {text!r}"
-        assert outcome.seconds < TIMEOUT_S + 3, f"{name} ran {outcome.seconds:.1f} s past its limit"
+        assert outcome.seconds < MAX_S + KILL_SLACK_S, f"{name} ran {outcome.seconds:.1f} s past its limit"
     for path in good:
         assert outcomes[path.name].record is not None, outcomes[path.name].error
         assert outcomes[path.name].record.text
