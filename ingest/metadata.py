@@ -286,10 +286,10 @@ def _read_header(doc: CleanDocument, ocr: bool = False) -> _Header:
         para = paras[index]
         text = para.text
         consumed = 1
-        if ocr and text.endswith(("、", "，")) and index + 1 < len(paras) and (
-            paras[index + 1].text.endswith(("：", ":"))
-        ):
-            # A long 主送 list that OCR broke into two paragraphs after a list separator.
+        following = paras[index + 1].text if index + 1 < len(paras) else ""
+        if ocr and following.endswith(("：", ":")) and (text.endswith(("、", "，")) or len(following) <= 8):
+            # A long 主送 list that OCR broke into two paragraphs: after a list separator, or with
+            # only its last characters (…各直属机 / 构：) on the second line.
             text, consumed = text + paras[index + 1].text, 2
         if (
             text.endswith(("：", ":"))
