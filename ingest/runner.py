@@ -138,13 +138,39 @@ def _read_one(job: Job, settings: Settings, conn: Connection, prepare: Prepare |
         conn.send(("error", str(exc)))
         return True
     except MemoryError:
-        conn.send(("error", f"needs more than {settings['ingest']['file_memory_mb']} MiB of memory"))
+        conn.send(("error", _memory_message(settings)))
     except RecursionError:
         conn.send(("error", "damaged PDF: objects nested too deeply"))
     except Exception as exc:  # noqa: BLE001 - any library failure becomes a per-file error
-        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        conn.send(("error", f"could not read PDF: {detail}"))
+        if _reached_memory_limit():
+            # C code that fails to allocate at the address-space limit may raise anything (e.g.
+            # "SystemError: error return without exception set"); the limit is the real reason.
+            conn.send(("error", _memory_message(settings)))
+        else:
+            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            conn.send(("error", f"could not read PDF: {detail}"))
     return False
+
+
+def _memory_message(settings: Settings) -> str:
+    return f"needs more than {settings['ingest']['file_memory_mb']} MiB of memory"
+
+
+# Peak address space within this share of RLIMIT_AS counts as having hit the limit.
+_NEAR_LIMIT = 0.9
+
+
+def _reached_memory_limit() -> bool:
+    """Whether this process's peak address space came within reach of its RLIMIT_AS."""
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if limit == resource.RLIM_INFINITY:
+        return False
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmPeak:"))
+    except (OSError, StopIteration, ValueError):
+        return False
+    return peak_kb * 1024 >= _NEAR_LIMIT * limit
 
 
 def _prepared(prepare: Prepare | None, record: DocumentRecord) -> Any:
