@@ -114,7 +114,9 @@ class Executor:
                 return found  # type: ignore[return-value]
         found = self._evaluate(node, within, boost)
         if key is not None and not self.timed_out and all(leaf.cacheable for leaf in found.leaves):
-            self.postings.remember(key, found, len(found.docs))
+            # A result keeps its leaves' posting dicts alive even after the posting cache drops them,
+            # so they count against the result budget too.
+            self.postings.remember(key, found, len(found.docs) + sum(len(leaf.docs) for leaf in found.leaves))
         return found
 
     def _evaluate(self, node: Q.Query, within: Collection[int] | None, boost: float) -> Matched:

@@ -179,7 +179,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     app = create_app(settings)
     web = settings["web"]
-    serve(app, web["host"], int(web["port"]), int(web["threads"]))
+    serve(app, web["host"], int(web["port"]), int(web["threads"]), int(web.get("malloc_arenas", 0)))
     return EXIT_OK
 
 

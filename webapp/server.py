@@ -3,6 +3,8 @@ background server on a free port for browser tests and benchmarks."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,8 +26,32 @@ def _options(app: Flask, threads: int) -> dict:
     }
 
 
-def serve(app: Flask, host: str, port: int, threads: int) -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM)."""
+# glibc's mallopt parameter number for the most malloc arenas (malloc.h: M_ARENA_MAX).
+_M_ARENA_MAX = -8
+
+
+def limit_malloc_arenas(arenas: int) -> bool:
+    """Cap glibc's malloc arenas before the server's threads start; False where that is not glibc.
+
+    glibc gives each thread that allocates under contention an arena of its own and rarely hands their
+    free pages back, so a threaded server's RSS grows with its thread count rather than its data
+    (100k documents, 8 threads: peak 731 MiB with the default, 565 MiB with 2 arenas).
+    """
+    if arenas <= 0:
+        return False
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_ARENA_MAX, arenas))
+
+
+def serve(app: Flask, host: str, port: int, threads: int, malloc_arenas: int = 0) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM); `malloc_arenas` > 0 caps glibc's arenas first."""
+    limit_malloc_arenas(malloc_arenas)
     waitress.serve(app, host=host, port=port, **_options(app, threads))
 
 
