@@ -25,10 +25,11 @@ DOC_NUMBER = re.compile(
 )
 # 国令第707号 style: an order number without a year.
 ORDER_NUMBER = re.compile(r"^(?P<prefix>[\u4e00-\u9fff]{1,8}?)第\s*(?P<seq>\d{1,5})\s*号$")
+_CATEGORY_LABEL = r"^(?:分类|类别|办理类别|答复类别|办理结果类别)\s*[:：]?\s*"
 # The colon is optional: OCR often drops it ("分类 B").
-CATEGORY = re.compile(r"^(?:分类|类别|办理类别|答复类别|办理结果类别)\s*[:：]?\s*(?P<code>[A-Da-d][0-9]?)\b")
+CATEGORY = re.compile(_CATEGORY_LABEL + r"(?P<code>[A-Da-d][0-9]?)\b")
 # The 分类 label itself, whatever follows it: a scan may leave the code unreadable (分类：也).
-CATEGORY_LABEL = re.compile(r"^(?:分类|类别|办理类别|答复类别|办理结果类别)\s*[:：]?\s*\S?\s*$")
+CATEGORY_LABEL = re.compile(_CATEGORY_LABEL + r"\S?\s*$")
 # A 发文字号 line whose parts a scan damaged: a short line with a bracketed year (景公字[20191 2).
 NUMBER_SHAPED = re.compile(
     rf"^[\u4e00-\u9fff]{{1,16}}\s*[{re.escape(_OPEN)}]\s*(?:19|20)\d{{2}}\S{{0,6}}\s*\S{{0,3}}$"
