@@ -26,13 +26,15 @@ DOC_NUMBER = re.compile(
 # 国令第707号 style: an order number without a year.
 ORDER_NUMBER = re.compile(r"^(?P<prefix>[\u4e00-\u9fff]{1,8}?)第\s*(?P<seq>\d{1,5})\s*号$")
 _CATEGORY_LABEL = r"^(?:分类|类别|办理类别|答复类别|办理结果类别)\s*[:：]?\s*"
-# The colon is optional: OCR often drops it ("分类 B").
-CATEGORY = re.compile(_CATEGORY_LABEL + r"(?P<code>[A-Da-d][0-9]?)\b")
+# The colon is optional: OCR often drops it ("分类 B"); it reads the digit 1 as l, I or | (分类：Al).
+CATEGORY = re.compile(_CATEGORY_LABEL + r"(?P<code>[A-Da-d][0-9lI|]?)(?![A-Za-z0-9])")
+_CODE_DIGIT = str.maketrans("lI|", "111")
 # The 分类 label itself, whatever follows it: a scan may leave the code unreadable (分类：也).
 CATEGORY_LABEL = re.compile(_CATEGORY_LABEL + r"\S?\s*$")
-# A 发文字号 line whose parts a scan damaged: a short line with a bracketed year (景公字[20191 2).
+# A 发文字号 line whose parts a scan damaged: a short line with a bracketed year (景公字[20191 2),
+# or with its 机关代字 lost (〔2025〕8号).
 NUMBER_SHAPED = re.compile(
-    rf"^[\u4e00-\u9fff]{{1,16}}\s*[{re.escape(_OPEN)}]\s*(?:19|20)\d{{2}}\S{{0,6}}\s*\S{{0,3}}$"
+    rf"^[\u4e00-\u9fff]{{0,16}}\s*[{re.escape(_OPEN)}]\s*(?:19|20)\d{{2}}\S{{0,6}}\s*\S{{0,3}}$"
 )
 # 尊敬的, also with its middle character misread on a scan (尊族的).
 SALUTATION_PREFIX = re.compile(r"^(?:尊敬的|尊[\u4e00-\u9fff]的(?=\S{2}))")
@@ -219,6 +221,10 @@ class _Header:
     title_index: int | None = None
 
 
+def _category_code(match: re.Match[str]) -> str:
+    return match["code"].translate(_CODE_DIGIT).upper()
+
+
 def _read_header_cells(head: _Header, text: str) -> bool:
     """Read a header row whose cells are each a 发文字号 or a 分类; False if any cell is something else."""
     cells = [cell.strip() for cell in text.split("\t") if cell.strip()]
@@ -230,7 +236,7 @@ def _read_header_cells(head: _Header, text: str) -> bool:
         if number and head.doc_number is None:
             head.doc_number = number
         elif category and head.category is None:
-            head.category = category["code"].upper()
+            head.category = _category_code(category)
     return True
 
 
@@ -256,7 +262,7 @@ def _read_header(doc: CleanDocument, ocr: bool = False) -> _Header:
             continue
         cat = CATEGORY.match(text)
         if head.category is None and cat and head.title is None:
-            head.category = cat["code"].upper()
+            head.category = _category_code(cat)
             index += 1
             continue
         if head.title is None and (CATEGORY_LABEL.match(text) or NUMBER_SHAPED.match(text)):
@@ -283,6 +289,14 @@ def _read_header(doc: CleanDocument, ocr: bool = False) -> _Header:
         # No title-styled line: the header ends where the number or category line was found.
         head.body_start = index
         return head
+    if len(head.title_lines) > 1 and head.title_lines[-1].endswith(("：", ":")):
+        # The 主送 line joined to the title above it (a scan's font sizes are rough): a title never
+        # ends in a colon.
+        salutation = head.title_lines.pop()
+        head.title = head.title[: -len(salutation)] if head.title.endswith(salutation) else head.title
+        head.addressee = SALUTATION_PREFIX.sub("", salutation[:-1]).strip() or None
+        head.body_start = index
+        return head
     if index < len(paras):
         para = paras[index]
         text = para.text
@@ -292,16 +306,53 @@ def _read_header(doc: CleanDocument, ocr: bool = False) -> _Header:
             # A long 主送 list that OCR broke into two paragraphs: after a list separator, or with
             # only its last characters (…各直属机 / 构：) on the second line.
             text, consumed = text + paras[index + 1].text, 2
+        flush_left = para.x0 <= doc.left_margin + 0.6 * para.size
+        if ocr and flush_left and not text.endswith(("：", ":")):
+            text = _ocr_salutation(text, paras[index + consumed] if index + consumed < len(paras) else None,
+                                   doc) or text
         if (
             text.endswith(("：", ":"))
             and len(text) <= 400
-            and para.x0 <= doc.left_margin + 0.6 * para.size
+            and flush_left
             and not ATTACHMENT_NOTE.match(text)
         ):
             head.addressee = SALUTATION_PREFIX.sub("", text[:-1]).strip() or None
             index += consumed
     head.body_start = index
     return head
+
+
+# What OCR makes of the colon closing a 主送 line: a comma, a semicolon, a full stop, or nothing.
+_MISREAD_COLON = re.compile(r"[，,;；.。、]$")
+
+
+def _ocr_salutation(text: str, following: Paragraph | None, doc: CleanDocument) -> str | None:
+    """A scanned 主送 line whose colon was misread or lost, given back its colon; None if it is not one.
+
+    It is the flush-left paragraph under the title, at most two lines, and the paragraph after it
+    starts indented as a body paragraph does (GB/T 9704: two characters). A salutation to a person
+    ends in their role (委员, 代表); a list of bodies ends in a body's name (…人民政府, …体育总局).
+    """
+    if following is None or following.x0 < doc.left_margin + 1.2 * following.size:
+        return None
+    stripped = _MISREAD_COLON.sub("", text)
+    if len(stripped) > 120 or stripped.endswith(SENTENCE_END) or HEADING.match(stripped):
+        return None
+    if ROLE_SUFFIX.search(stripped) or (stripped != text and ISSUER_SPLIT.search(stripped)):
+        return stripped + "："
+    return None
+
+
+# Quotation marks OCR makes of dust; a title quotes in pairs.
+_QUOTE_PAIRS = (("“", "”"), ("‘", "’"))
+
+
+def _paired_quotes(title: str) -> str:
+    """`title` without quotation marks that have no partner (a speck read as “ before or inside it)."""
+    for opening, closing in _QUOTE_PAIRS:
+        if title.count(opening) != title.count(closing):
+            title = title.replace(opening, "").replace(closing, "")
+    return title.replace('"', "") if title.count('"') % 2 else title
 
 
 @dataclass
@@ -459,22 +510,76 @@ def _ocr_consensus(
     """
     grams = consensus.DocumentGrams.of(cleaned.text)
     if head.title:
-        head.title = consensus.repair_value(head.title, grams)
+        head.title = consensus.repair_value(_paired_quotes(head.title), grams)
     if head.addressee:
         head.addressee = OCR_SALUTATION.sub("", head.addressee)
     # Not the 主送 or 抄送 lists: their entries differ from frequent names by one character on purpose
     # (市政协办公室 beside 市政府办公室), and the document's majority would overrule them.
+    signed_parts = [part for part in (_EDGE_MARKS.sub("", signed) for signed in tail.issuers) if part]
+    if any(part in known or _is_organisation(part, suffixes) for part in signed_parts):
+        # The seal's ring read as marks beside and above the name (他、可入、景川市财政局、和刀心人):
+        # where the signature holds a body's name, what is not one is not signed.
+        signed_parts = [part for part in signed_parts if part in known or _is_organisation(part, suffixes)]
     names = []
-    for signed in tail.issuers:
-        signed = _EDGE_MARKS.sub("", signed)
-        if not signed:
-            continue
+    for signed in signed_parts:
         for name in _split_joint_signature(signed, known, suffixes):
             name = consensus.repair_value(name, grams)
             if known and name not in known:
                 name = consensus.nearest_unique(name, known, max_distance=1) or name
             names.append(name)
-    tail.issuers = names
+    masthead = _masthead_name(head.masthead)
+    if len(names) == 1 and masthead and masthead != names[0]:
+        names = [_signature_or_masthead(names[0], masthead, known, suffixes)]
+    tail.issuers = [_organisation_ending(name, cleaned.text, known, suffixes) for name in names]
+
+
+def _masthead_name(masthead: str | None) -> str | None:
+    """The issuer a 发文机关标志 names: 国务院办公厅文件 → 国务院办公厅."""
+    if not masthead:
+        return None
+    return re.sub(r"(?:文件|公报|函)$", "", re.sub(r"\s+", "", masthead)) or None
+
+
+def _signature_or_masthead(signed: str, masthead: str, known: list[str], suffixes: tuple[str, ...]) -> str:
+    """One issuer read twice, in the masthead and in the signature, differently: the better reading.
+
+    A known name wins; else a reading that is an organisation's name; else the masthead, set large
+    and never under the seal that covers the signature. Two readings far apart (more than a third
+    of the name) are two bodies, and the signature stands.
+    """
+    if consensus.edit_distance(signed, masthead) > max(1, len(masthead) // 3):
+        return signed
+    for test in (lambda n: n in known, lambda n: _is_organisation(n, suffixes)):
+        passing = [n for n in (signed, masthead) if test(n)]
+        if len(passing) == 1:
+            return passing[0]
+        if len(passing) == 2:
+            return signed
+    return masthead
+
+
+def _organisation_ending(name: str, text: str, known: list[str], suffixes: tuple[str, ...]) -> str:
+    """A signed name whose last characters the seal spoiled (财政启, 生态环境忆), ended as the document says.
+
+    Only a name that ends like no organisation changes: its last one or two characters become the
+    organisation ending that the document itself prints most often after the two characters kept
+    before it (财政局 in the body of a 财政局 reply), when exactly one ending is best.
+    """
+    if name in known or _is_organisation(name, suffixes) or len(name) < 4:
+        return name
+    scores: dict[str, int] = {}
+    for cut in (1, 2):
+        kept = name[:-cut]
+        for suffix in suffixes:
+            support = text.count(kept[-2:] + suffix)
+            if support and len(kept) >= 3:
+                scores[kept + suffix] = max(scores.get(kept + suffix, 0), support)
+    if not scores:
+        return name
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
+        return name
+    return ranked[0][0]
 
 
 def _ending(name: str, suffixes: tuple[str, ...]) -> str | None:
@@ -525,8 +630,8 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
     meta.date = tail.date
     meta.year = int(tail.date[:4]) if tail.date else None
     meta.issuers = [aliases.get(name, name) for name in tail.issuers]
-    if not meta.issuers and head.masthead:
-        masthead = re.sub(r"(?:文件|公报|函)$", "", re.sub(r"\s+", "", head.masthead))
+    masthead = _masthead_name(head.masthead)
+    if not meta.issuers and masthead:
         meta.issuers = [aliases.get(masthead, masthead)]
     if not meta.issuers and head.title:
         # 发文机关 + 关于 + 事由 + 文种: an unsigned report or cover names its issuer at the title's start.

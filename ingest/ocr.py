@@ -41,7 +41,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
-ENGINE_VERSION = "4"
+ENGINE_VERSION = "5"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
@@ -56,6 +56,14 @@ _SECOND_LOOK_BLOCK = 10_000
 _RULE_SPAN = 4.0
 # Blank wider than this many characters inside one Tesseract line separates two blocks of text.
 _GAP_EMS = 3.0
+# Lines of at most this many marks, shorter than this share of the page's characters, are dust.
+_DUST_MAX_CHARS = 2
+_DUST_HEIGHT = 0.5
+# Lines with this many Han characters set the page's typical character height.
+_TEXT_LINE_HAN = 4
+# Marks dust reads as; one standing more than this many characters apart from the text is dropped.
+_SPECK_MARKS = frozenset("“”\"'‘’`.,，、。·:：;；-_~")
+_SPECK_GAP = 0.6
 
 
 @dataclass
@@ -256,12 +264,16 @@ def words_to_lines(
     grouped: dict[tuple[int, int, int], list[_Word]] = {}
     for word in words:
         grouped.setdefault(word.line_key, []).append(word)
+    page_glyph = _page_glyph_height(list(grouped.values()))
     lines: list[Line] = []
     for group in grouped.values():
         typical = _glyph_height(group)
         # Scanner dust reads as tiny stray quotes and commas; real marks are a fifth of a character or more.
         kept = [w for w in group if not _is_speck(w, typical)]
         for piece in _split_at_gaps(kept):
+            piece = _without_edge_specks(piece)
+            if not piece or _is_dust_line(piece, page_glyph):
+                continue
             line = _to_line(piece, sx, sy, page_size[1])
             if line is not None:
                 lines.append(line)
@@ -307,6 +319,55 @@ def _split_at_gaps(words: list[_Word]) -> list[list[_Word]]:
         else:
             pieces[-1].append(word)
     return pieces
+
+
+def _page_glyph_height(groups: list[list[_Word]]) -> float:
+    """The page's typical character height: the median over lines of four or more Han characters."""
+    heights = sorted(
+        _glyph_height(group) for group in groups
+        if sum(is_cjk(ch) for w in group for ch in w.text) >= _TEXT_LINE_HAN
+    )
+    return float(heights[len(heights) // 2]) if heights else 0.0
+
+
+def _is_dust_line(words: list[_Word], page_glyph: float) -> bool:
+    """One or two marks far smaller than the page's characters: dust read as 四, 本, 了 or 3.
+
+    Printed text is never below half the body size's height (a table's 10.5 pt against the body's
+    16 pt is two thirds), under a seal or not; a scanner's dark page edge reads as a column of these.
+    """
+    chars = sum(len(w.text) for w in words)
+    return chars <= _DUST_MAX_CHARS and page_glyph > 0 and _glyph_height(words) < _DUST_HEIGHT * page_glyph
+
+
+def _without_edge_specks(words: list[_Word]) -> list[_Word]:
+    """The line without a mark standing apart before its first or after its last character.
+
+    A speck in the indent reads as “ or ， and would pull the line out to the margin (an indented
+    paragraph start then looks like a continuation line); a printed mark touches its text. A mark
+    Tesseract glued to the first word shows as that word being wider than its characters.
+    """
+    if len(words) < 2 and not (words and len(words[0].text) > 1):
+        return words
+    ordered = sorted(words, key=lambda w: w.left)
+    pitch = _font_size(ordered)
+    first = ordered[0]
+    if first.text[0] in _SPECK_MARKS and pitch > 0:
+        if len(first.text) == 1 and len(ordered) > 1:
+            if ordered[1].left - (first.left + first.width) > _SPECK_GAP * pitch:
+                ordered = ordered[1:]
+        elif len(first.text) > 1 and first.width > (_ems(first.text[1:]) + 0.5 + _SPECK_GAP) * pitch:
+            # A printed mark's ink is half a character wide at most, and touches what follows it.
+            rest = first.text[1:]
+            width = min(first.width, round(_ems(rest) * pitch))
+            ordered[0] = _Word(rest, first.left + first.width - width, first.top, width, first.height,
+                               first.conf, first.line_key)
+    if len(ordered) > 1:
+        last, before = ordered[-1], ordered[-2]
+        if (len(last.text) == 1 and last.text in _SPECK_MARKS
+                and last.left - (before.left + before.width) > _SPECK_GAP * pitch):
+            ordered = ordered[:-1]
+    return ordered
 
 
 def _second_look(words: list[_Word]) -> bool:
@@ -408,7 +469,9 @@ def _cache_db(settings: Settings) -> Path:
     return settings.path("storage", "index_dir") / "records.sqlite3"
 
 
-def _cache_get(settings: Settings, key: str) -> tuple[list[_Word], tuple[int, int], float] | None:
+def _cache_get(
+    settings: Settings, key: str
+) -> tuple[list[_Word], tuple[int, int], float, list[str]] | None:
     db = _cache_db(settings)
     if not db.exists():
         return None
@@ -421,16 +484,18 @@ def _cache_get(settings: Settings, key: str) -> tuple[list[_Word], tuple[int, in
         return None
     data = json.loads(row[0])
     words = [_Word(w[0], w[1], w[2], w[3], w[4], w[5], tuple(w[6])) for w in data["words"]]
-    return words, tuple(data["image_size"]), float(row[1] or 0.0)
+    return words, tuple(data["image_size"]), float(row[1] or 0.0), list(data.get("warnings", []))
 
 
 def _cache_put(
-    settings: Settings, key: str, words: list[_Word], image_size: tuple[int, int], confidence: float
+    settings: Settings, key: str, words: list[_Word], image_size: tuple[int, int], confidence: float,
+    warnings: list[str],
 ) -> None:
     # Tesseract's words, not finished lines: improving line grouping or repairs never needs a re-OCR.
+    # The page's warnings (read upright after a turn) too: a cached reading says what the first did.
     db = _cache_db(settings)
     payload = json.dumps(
-        {"image_size": list(image_size),
+        {"image_size": list(image_size), "warnings": warnings,
          "words": [[w.text, w.left, w.top, w.width, w.height, w.conf, list(w.line_key)] for w in words]},
         ensure_ascii=False,
     )
@@ -474,9 +539,10 @@ def read_page(path: Path, page: RawPage, quality: PageQuality, settings: Setting
     hit = _cache_get(settings, key)
     page_size = (page.width, page.height)
     if hit is not None:
-        words, image_size, confidence = hit
+        words, image_size, confidence, warnings = hit
         lines = words_to_lines(words, image_size, page_size)
-        return OcrResult(RawPage(page.number, page.width, page.height, lines), confidence, cached=True)
+        return OcrResult(RawPage(page.number, page.width, page.height, lines), confidence, warnings,
+                         cached=True)
     started = time.monotonic()
     deadline = started + float(cfg["page_timeout_s"])
     try:
@@ -489,7 +555,7 @@ def read_page(path: Path, page: RawPage, quality: PageQuality, settings: Setting
         message = f"page {page.number}: OCR failed ({exc})"
         return OcrResult(RawPage(page.number, page.width, page.height, []), 0.0, [message],
                          time.monotonic() - started)
-    _cache_put(settings, key, words, image_size, confidence)
+    _cache_put(settings, key, words, image_size, confidence, warnings)
     lines = words_to_lines(words, image_size, page_size)
     return OcrResult(RawPage(page.number, page.width, page.height, lines), confidence, warnings,
                      time.monotonic() - started)
@@ -586,10 +652,30 @@ def _reread_gaps(
             word.line_key = (_SECOND_LOOK_BLOCK + top, *word.line_key[1:])
             found.append(word)
         if found:
-            # The first look's doubtful words in this band are the garbled reading of the same ink.
-            kept = [w for w in kept if w.line_key in trusted or not top <= w.top + w.height / 2 < bottom]
+            # The first look's doubtful lines in this band are a garbled reading of the ink the
+            # second look read again; a doubtful line the second look found nothing on (grey text
+            # the clipping whitened, a 发文字号 beside a seal) is still the only reading there is.
+            replaced = {
+                key for key, group in lines.items()
+                if key not in trusted and _overlaps_rows(group, found)
+                and top <= min(w.top for w in group) + _line_height(group) / 2 < bottom
+            }
+            kept = [w for w in kept if w.line_key not in replaced]
             kept += found
     return kept
+
+
+def _line_height(group: list[_Word]) -> int:
+    return max(w.top + w.height for w in group) - min(w.top for w in group)
+
+
+def _overlaps_rows(group: list[_Word], found: list[_Word]) -> bool:
+    """Whether any word of `found` shares most of its rows, or most of this line's, with this line."""
+    top = min(w.top for w in group)
+    bottom = top + _line_height(group)
+    return any(
+        min(bottom, w.top + w.height) - max(top, w.top) > 0.5 * min(bottom - top, w.height) for w in found
+    )
 
 
 # --- doubtful short lines read again, readings put to a vote -----------------------------------

@@ -45,11 +45,16 @@ _NUMBER_LINE = re.compile(
 )
 _SEQ_LOOKALIKES = str.maketrans({"]": "1", "|": "1", "l": "1", "I": "1", "丨": "1", "O": "0", "o": "0"})
 _SEQ_SPECKS = re.compile(r"[?？.·,'`]")
+# Specks beside a 成文日期 read as marks (". 2024年9月27日，", "2022年5月20日 /"); not brackets: a
+# date in parentheses is a note, not the date line.
+_EDGE_SPECKS = rf"[^{_HAN}0-9〇○Oo（）()]*"
 # A line that is only a 成文日期 (under a seal chi_sim reads 年 as 千, 日 as 提, 晶, 目 …): four digits,
 # one character, a month, 月, a day, one character. Nothing else is printed that way.
 _DATE_LINE = re.compile(
-    rf"^{_SPACES}((?:19|20)\d{{2}}){_SPACES}[{_HAN}]{_SPACES}(\d{{1,2}}){_SPACES}月{_SPACES}(\d{{1,2}}){_SPACES}[{_HAN}]{_SPACES}$"
+    rf"^{_EDGE_SPECKS}((?:19|20)\d{{2}}){_SPACES}[{_HAN}]{_SPACES}(\d{{1,2}}){_SPACES}月{_SPACES}(\d{{1,2}})"
+    rf"{_SPACES}[{_HAN}]{_EDGE_SPECKS}$"
 )
+_EDGE_SPECKS_RUN = re.compile(rf"^{_EDGE_SPECKS}|{_EDGE_SPECKS}$")
 _NOT_NUMERAL = rf"(?![〇零一二三四五六七八九十])[{_HAN}]"
 # A 成文日期 in Chinese numerals whose 年 or 日 a seal spoiled (一九九六年六月二十九晶).
 _CN_DATE_SHAPE = re.compile(
@@ -127,6 +132,8 @@ def repair_ocr_line(text: str) -> str:
     text = _PAREN_CJK.sub(r"（\1）", text)
     text = _DATE_LINE.sub(r"\1年\2月\3日", text)
     compact = re.sub(r"\s+", "", text)
+    if _CN_DATE_SHAPE.match(core := _EDGE_SPECKS_RUN.sub("", compact)) or _CN_DATE_LINE.match(core):
+        compact = core
     if _CN_DATE_SHAPE.match(compact):
         compact = _CN_DATE_SHAPE.sub(r"\1年\2月\3日", compact)
         text = compact

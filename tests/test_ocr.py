@@ -188,6 +188,10 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("关于 市 政协 第 228 号 提案 的 答复 国", "关于 市 政协 第 228 号 提案 的 答复函"),
         ("2020 年 9 月 12 晶", "2020年9月12日"),
         ("2018千12月26提", "2018年12月26日"),
+        # specks beside a date line read as marks
+        (". 2024年9月27日，", "2024年9月27日"),
+        ("2022 年 5 月 20 日 /", "2022年5月20日"),
+        ("二〇二四年九月二十七日，", "二〇二四年九月二十七日"),
         ("二 OO 四年一月十六日", "二〇〇四年一月十六日"),
         ("国务 院 办 公 打", "国务院办公厅"),
         ("景 川 市 入 民 政府", "景川市人民政府"),
@@ -217,7 +221,7 @@ def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
     ["PM2.5 浓度", "增长 8.5%", "ISO 9001", "http://www.example.gov.cn", "1.开展 清洁 行动", "Oslo 2019",
      # a number line whose number is not digits stays as read (the field will stay empty)
      "景 公 字 [20191 2", "景府发 [2024] 号", "〈论语〉", "答复国务院", "抄报：省政府", "12月3日 目标",
-     "办公打印机", "2018 年 12 月 26 号 文件", "纳入民生保障"],
+     "办公打印机", "2018 年 12 月 26 号 文件", "纳入民生保障", "（2024年5月3日）"],
 )
 def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):
     assert repair_ocr_line(kept) == kept
@@ -300,3 +304,34 @@ def test_an_unread_category_code_is_read_again_in_latin(tesseract, tmp_path):
     image, words = scan("分类：")
     again = ocr._reread_category_codes(image, words, "eng", tmp_path, time.monotonic() + 60)
     assert "".join(w.text for w in sorted(again, key=lambda w: w.left)) == "分类："
+
+
+def test_a_batch_reads_its_scans_again_with_the_names_its_text_layers_sign(tesseract, tmp_path):
+    """A scan read before its office's text PDFs is read again at the batch's end, with their names.
+
+    The scan's signature is printed one character short (as OCR loses a character under a seal);
+    the office's text-layer reply in the same batch signs the exact name, which the second reading
+    uses.
+    """
+    import shutil
+
+    from tests.fixtures.make_scanned import REPLY_LINES, draw_page, write_pdf
+    from tests.processes import CORPUS
+    from webapp.intake import ingest_paths
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    slipped = [("景川市民局" if text == "景川市民政局" else text, where, size)
+               for text, where, size in REPLY_LINES]
+    write_pdf(folder / "a_scan.pdf", [draw_page(slipped)])  # first in the batch: read first
+    shutil.copyfile(CORPUS / "docs" / "doc_0020.pdf", folder / "b_text.pdf")  # signed 景川市民政局
+    settings = make_settings(tmp_path / "index")
+    summary = ingest_paths([folder], settings, workers=1, show_progress=False)
+    assert (summary.added, summary.failed, summary.reread) == (2, [], 1)
+    assert "1 scanned re-read with this batch's names" in summary.line()
+    with RecordStore(tmp_path / "index") as store:
+        scan = store.get(store.source(str(folder / "a_scan.pdf")).id)
+    assert scan.ocr_pages == [1]
+    assert scan.issuer == "景川市民政局"
+    # A second run finds nothing new, so nothing is read again.
+    assert ingest_paths([folder], settings, workers=1, show_progress=False).reread == 0

@@ -116,3 +116,126 @@ def test_a_joint_signature_read_as_one_line_is_split_only_between_peers():
                   "中国人民银行景川市中心支行")
     for one_body in one_bodies:
         assert _split_joint_signature(one_body, [], suffixes) == [one_body]
+
+
+def _ocr_fields(pages: list, tmp_path: Path):
+    from ingest.clean import clean_document
+    from ingest.metadata import extract_metadata
+
+    settings = load_settings(environ={"GONGWEN_STORAGE_INDEX_DIR": str(tmp_path)})
+    return extract_metadata(clean_document(pages), settings, ocr=True)
+
+
+def _letter(*lines: tuple[str, str, float, float]):
+    """One A4 page of (text, where, y, size) lines: where is left, indent, centre or right."""
+    from ingest.extract import Line, RawPage
+
+    width, left_edge, right_edge = 595.0, 79.4, 521.6
+    placed = []
+    for text, where, y, size in lines:
+        span = len(text) * size
+        x0 = {"left": left_edge, "indent": left_edge + 2 * size, "centre": width / 2 - span / 2,
+              "right": right_edge - 2 * size - span}[where]
+        placed.append(Line(text, x0, y, min(right_edge, x0 + span), y + size, size))
+    return [RawPage(1, width, 842.0, placed)]
+
+
+def test_a_scanned_salutation_whose_colon_was_misread_is_still_the_addressee(tmp_path):
+    body = [("您提出的市政协十四届五次会议第005号提案已收悉，我们认真", "indent", 620.0, 16.0),
+            ("进行了学习与讨论，非常感谢您对生态文明建设的建议。现将主要", "left", 591.0, 16.0),
+            ("工作情况汇报如下：一是推进声环境功能区划分调整，城市声环境", "left", 562.0, 16.0),
+            ("功能区夜间达标率达到83.2%。", "left", 533.0, 16.0)]
+    for misread in ("梁丽云委员，", "梁丽云委员", "梁丽云委员;"):
+        meta = _ocr_fields(_letter(("景环提字〔2025〕8号", "right", 720.0, 16.0),
+                                   ("关于对市政协十四届五次会议第005号提案的答复", "centre", 680.0, 22.0),
+                                   (misread, "left", 650.0, 16.0), *body), tmp_path)
+        assert (meta.addressee, meta.proposer) == ("梁丽云委员", "梁丽云")
+        assert meta.body.startswith("您提出的")
+    # A flush-left first paragraph that is a sentence is body, not a salutation.
+    meta = _ocr_fields(_letter(("关于做好安全检查工作的通知", "centre", 680.0, 22.0),
+                               ("请于本月底前完成辖区养老机构安全检查。", "left", 650.0, 16.0), *body),
+                       tmp_path)
+    assert meta.addressee is None
+
+
+def test_scanned_header_lines_with_lost_parts_do_not_end_the_header(tmp_path):
+    meta = _ocr_fields(_letter(("〔2025〕8号", "right", 720.0, 16.0), ("类别：Al", "left", 700.0, 16.0),
+                               ("关于对市政协十四届五次会议第005号提案的答复", "centre", 660.0, 22.0),
+                               ("尊敬的梁丽云委员：", "left", 630.0, 16.0),
+                               ("您提出的提案已收悉。", "indent", 600.0, 16.0)), tmp_path)
+    assert meta.doc_number is None  # the 机关代字 is not there to read
+    assert (meta.category, meta.title, meta.addressee) == (
+        "A1", "关于对市政协十四届五次会议第005号提案的答复", "梁丽云委员")
+
+
+def test_a_title_keeps_its_quotation_marks_in_pairs_only(tmp_path):
+    from ingest.metadata import _paired_quotes
+
+    assert _paired_quotes("“国务院办公厅关于加快发展体育竞赛表演产业的指导意见") == (
+        "国务院办公厅关于加快发展体育竞赛表演产业的指导意见")
+    assert _paired_quotes("关于推广第二批“支持创新相关改革举措的通知") == (
+        "关于推广第二批支持创新相关改革举措的通知")
+    assert _paired_quotes("关于开展“放管服”改革的通知") == "关于开展“放管服”改革的通知"
+
+
+def test_a_signature_spoiled_by_the_seal_is_mended_from_the_masthead_or_the_document(tmp_path):
+    from ingest.metadata import _organisation_ending, _signature_or_masthead
+
+    settings = load_settings(environ={})
+    _aliases, _prefixes, suffixes = load_issuer_aliases(str(settings.path("ingest", "issuer_aliases")))
+    assert _signature_or_masthead("景几市生态环境忆", "景川市生态环境局", [], suffixes) == "景川市生态环境局"
+    assert _signature_or_masthead("景川市财政局", "景川市财玫局", [], suffixes) == "景川市财政局"
+    # A known name wins over an organisation-shaped misreading; bodies far apart are not one.
+    known = ["景川市公安局"]
+    assert _signature_or_masthead("景川市公安局", "景川市公交局", known, suffixes) == "景川市公安局"
+    assert _signature_or_masthead("景川市教育局", "景川市人民政府办公室", [], suffixes) == "景川市教育局"
+    text = "市财政局高度重视。市财政局会同有关部门。景川市财政启"
+    assert _organisation_ending("景川市财政启", text, [], suffixes) == "景川市财政局"
+    assert _organisation_ending("景川市财政启", "没有别的线索", [], suffixes) == "景川市财政启"
+    assert _organisation_ending("景川市财政局", text, [], suffixes) == "景川市财政局"
+
+
+def test_a_title_read_together_with_the_salutation_below_it_is_split(tmp_path):
+    from ingest.extract import Line, RawPage
+
+    # A scan's title whose size came out as the body's: a full line, so the line under it joins it.
+    lines = [Line("景府办函〔2021〕14号", 344.0, 712.0, 504.0, 728.0, 16.0),
+             Line("关于《关于推进城市运行管理服务平台建设的提案》的答复", 93.0, 680.0, 513.0, 696.0, 16.0),
+             Line("尊敬的熊飞委员：", 80.0, 652.0, 208.0, 668.0, 16.0),
+             Line("您提出的《关于推进城市运行管理服务平台建设的提案》", 112.0, 620.0, 512.0, 636.0, 16.0),
+             Line("已收悉。感谢您对我市智慧城市建设的关心和支持。", 80.0, 591.0, 448.0, 607.0, 16.0)]
+    meta = _ocr_fields([RawPage(1, 595.0, 842.0, lines)], tmp_path)
+    assert meta.title == "关于《关于推进城市运行管理服务平台建设的提案》的答复"
+    assert meta.addressee == "熊飞委员"
+    assert meta.body.startswith("您提出的")
+
+
+def test_dust_beside_a_line_does_not_move_its_start_and_dust_alone_is_no_line():
+    def word(text: str, left: int, top: int = 1000, width: int | None = None, height: int = 60):
+        return ocr._Word(text, left, top, width or 66 * len(text), height, 90.0, (1, 1, 1))
+
+    # An indented first line (x = 400) with a speck in the indent, glued to its first word or apart.
+    rest = [word(w, 532 + 66 * i) for w, i in (("扶贫", 0), ("是", 2), ("社会", 3), ("各界", 5), ("通过", 7))]
+    glued = [word("”消费", 300, width=232), *rest]  # the speck 1.3 characters before 消
+    apart = [word("“", 300, width=12), word("消费", 400), *rest]
+    for line in (glued, apart):
+        kept = ocr._without_edge_specks(line)
+        assert "".join(w.text for w in kept) == "消费扶贫是社会各界通过"
+        assert min(w.left for w in kept) >= 395
+    # A printed opening quote touches its text and stays.
+    printed = [word("“消费", 367, width=165), *rest]
+    assert "".join(w.text for w in ocr._without_edge_specks(printed)) == "“消费扶贫是社会各界通过"
+    page = [[word("推进声环境功能区划分调整", 200, top=t)] for t in (900, 1000, 1100)]
+    assert ocr._is_dust_line([word("四", 900, top=1200, width=20, height=20)], ocr._page_glyph_height(page))
+    assert not ocr._is_dust_line([word("附件", 200, top=1200)], ocr._page_glyph_height(page))
+
+
+def test_seal_debris_beside_a_signed_name_is_not_signed(tmp_path):
+    lines = [("景财建字〔2025〕3号", "right", 740.0, 16.0),
+             ("对市十六届人大五次会议第182号建议的答复函", "centre", 700.0, 22.0),
+             ("尊敬的张欣代表：", "left", 670.0, 16.0),
+             ("您提出的建议收悉。现答复如下：市财政局高度重视，认真研究办理。", "indent", 640.0, 16.0),
+             ("他 可入", "right", 590.0, 16.0), ("景川市财政局，和刀心人", "right", 561.0, 16.0),
+             ("2025年4月27日", "right", 532.0, 16.0)]
+    meta = _ocr_fields(_letter(*lines), tmp_path)
+    assert (meta.issuers, meta.date) == (["景川市财政局"], "2025-04-27")
