@@ -121,3 +121,40 @@ def repair_doc_number(doc_number: str, issuers: list[str], prefixes: dict[str, s
         return doc_number
     nearest = nearest_unique(prefix, own, max_distance=2)
     return f"{nearest}〔{rest}" if nearest else doc_number
+
+
+# The place opening an issuing body's name: 景川市, 梧岭县, 江西省 (not 国务院: no place word).
+_PLACE = re.compile(r"^[\u4e00-\u9fff]{1,5}?[省市县区州盟旗]")
+# A place counts as known once this many known names open with it.
+_PLACE_MIN_NAMES = 2
+
+
+def repair_place(name: str, known: list[str], grams: DocumentGrams) -> str:
+    """`name` with its opening place name (景川市…) mended when OCR misread one character of it.
+
+    The offices of one city all open their names with the city: a place one substitution away from
+    the place that several known names share becomes that place (姑川市教育局 → 景川市教育局, even
+    with no 教育局 known). With no known names, the place's first character becomes the one the
+    document itself prints before the rest of the place at least `_SUPPORT` times.
+    """
+    match = _PLACE.match(name)
+    if not match or len(match.group()) < 3:
+        return name
+    place = match.group()
+    places = Counter(found.group() for k in set(known) if (found := _PLACE.match(k)))
+    if place in places:
+        return name
+    near = [p for p, n in places.items()
+            if n >= _PLACE_MIN_NAMES and len(p) == len(place) and edit_distance(p, place) == 1]
+    if len(near) == 1:
+        return near[0] + name[len(place):]
+    if places:
+        return name
+    rest = place[1:3]
+    if grams.counts[place[:3]] >= _SUPPORT:
+        return name
+    fills = grams.fills.get(("?" + rest, 0), Counter())
+    others = Counter({c: n for c, n in fills.items() if c != place[0]}).most_common(2)
+    if others and others[0][1] >= _SUPPORT and (len(others) == 1 or others[1][1] < others[0][1]):
+        return others[0][0] + name[1:]
+    return name

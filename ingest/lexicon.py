@@ -1,7 +1,8 @@
-"""Issuer names and 发文字号 prefixes the store already knows from text-layer documents, for OCR repairs.
+"""Issuer names, 发文字号 prefixes and 抄送 entries the store knows from text layers, for OCR repairs.
 
-An office that publishes scans also publishes text PDFs: their exact names correct an OCR'd signature
-one character off, and their 机关代字 tell which prefixes belong to which issuer. Read straight from
+An office that publishes scans also publishes text PDFs: their exact names correct an OCR'd
+signature or 抄送 entry one character off, and their 机关代字 tell which prefixes belong to which
+issuer. Read straight from
 the store's SQLite file (ingest never opens the index), summarised once per store revision into a
 small side file so that a worker process per file does not re-read every record.
 """
@@ -18,14 +19,18 @@ from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 _SIDE_FILE = "ocr_lexicon.json"
+# A 抄送 entry counts as known once this many text-layer documents print it.
+_CC_MIN_DOCUMENTS = 2
 
 
 @dataclass
 class Lexicon:
-    """Issuers signing text-layer documents, and each 发文字号 prefix used by exactly one of them."""
+    """Issuers signing text-layer documents, each 发文字号 prefix used by exactly one of them, and the
+    抄送 entries printed by several of them."""
 
     issuers: list[str] = field(default_factory=list)
     prefixes: dict[str, str] = field(default_factory=dict)
+    cc: list[str] = field(default_factory=list)
 
 
 def store_lexicon(settings: Settings) -> Lexicon:
@@ -45,7 +50,8 @@ def store_lexicon(settings: Settings) -> Lexicon:
             if cached is not None:
                 return cached
             rows = conn.execute(
-                "SELECT json_extract(record, '$.issuers'), json_extract(record, '$.doc_number')"
+                "SELECT json_extract(record, '$.issuers'), json_extract(record, '$.doc_number'),"
+                " json_extract(record, '$.cc')"
                 " FROM documents WHERE json_array_length(json_extract(record, '$.ocr_pages')) = 0"
             ).fetchall()
         finally:
@@ -58,16 +64,20 @@ def store_lexicon(settings: Settings) -> Lexicon:
     return lexicon
 
 
-def _summarise(rows: list[tuple[str | None, str | None]]) -> Lexicon:
+def _summarise(rows: list[tuple[str | None, str | None, str | None]]) -> Lexicon:
     issuers: set[str] = set()
     owners: dict[str, set[str]] = {}
-    for issuers_json, doc_number in rows:
+    cc_counts: dict[str, int] = {}
+    for issuers_json, doc_number, cc_json in rows:
         names = json.loads(issuers_json) if issuers_json else []
         issuers.update(names)
+        for entry in set(json.loads(cc_json) if cc_json else []):
+            cc_counts[entry] = cc_counts.get(entry, 0) + 1
         if doc_number and "〔" in doc_number and len(names) == 1:
             owners.setdefault(doc_number.split("〔")[0], set()).add(names[0])
     prefixes = {prefix: next(iter(names)) for prefix, names in owners.items() if len(names) == 1}
-    return Lexicon(sorted(issuers), prefixes)
+    cc = sorted(entry for entry, count in cc_counts.items() if count >= _CC_MIN_DOCUMENTS)
+    return Lexicon(sorted(issuers), prefixes, cc)
 
 
 def _read_side(side: Path, stamp: list[int]) -> Lexicon | None:
@@ -75,13 +85,13 @@ def _read_side(side: Path, stamp: list[int]) -> Lexicon | None:
         data = json.loads(side.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if data.get("stamp") != stamp:
+    if data.get("stamp") != stamp or "cc" not in data:
         return None
-    return Lexicon(list(data["issuers"]), dict(data["prefixes"]))
+    return Lexicon(list(data["issuers"]), dict(data["prefixes"]), list(data["cc"]))
 
 
 def _write_side(side: Path, stamp: list[int], lexicon: Lexicon) -> None:
-    payload = {"stamp": stamp, "issuers": lexicon.issuers, "prefixes": lexicon.prefixes}
+    payload = {"stamp": stamp, "issuers": lexicon.issuers, "prefixes": lexicon.prefixes, "cc": lexicon.cc}
     temporary = side.with_suffix(f".{id(lexicon)}.tmp")
     try:
         temporary.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")

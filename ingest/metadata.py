@@ -26,8 +26,9 @@ DOC_NUMBER = re.compile(
 # 国令第707号 style: an order number without a year.
 ORDER_NUMBER = re.compile(r"^(?P<prefix>[\u4e00-\u9fff]{1,8}?)第\s*(?P<seq>\d{1,5})\s*号$")
 _CATEGORY_LABEL = r"^(?:分类|类别|办理类别|答复类别|办理结果类别)\s*[:：]?\s*"
-# The colon is optional: OCR often drops it ("分类 B"); it reads the digit 1 as l, I or | (分类：Al).
-CATEGORY = re.compile(_CATEGORY_LABEL + r"(?P<code>[A-Da-d][0-9lI|]?)(?![A-Za-z0-9])")
+# The colon is optional: OCR often drops it ("分类 B"), reads the digit 1 as l, I or | (分类：Al) and
+# a speck before the code as a mark (分类：.C3).
+CATEGORY = re.compile(_CATEGORY_LABEL + r"[.．·,，、]?\s*(?P<code>[A-Da-d][0-9lI|]?)(?![A-Za-z0-9])")
 _CODE_DIGIT = str.maketrans("lI|", "111")
 # The 分类 label itself, whatever follows it: a scan may leave the code unreadable (分类：也).
 CATEGORY_LABEL = re.compile(_CATEGORY_LABEL + r"\S?\s*$")
@@ -36,6 +37,10 @@ CATEGORY_LABEL = re.compile(_CATEGORY_LABEL + r"\S?\s*$")
 NUMBER_SHAPED = re.compile(
     rf"^[\u4e00-\u9fff]{{0,16}}\s*[{re.escape(_OPEN)}]\s*(?:19|20)\d{{2}}\S{{0,6}}\s*\S{{0,3}}$"
 )
+# A 发文字号 a scan garbled past the brackets (景诗办函 -20211 14号): a short line with a year, ending in 号.
+DAMAGED_NUMBER = re.compile(r"^\S{0,16}(?:19|20)\d{2}\S{0,10}号$")
+# The longest line, in characters, a scan's header may hold unread in the 分类 position (关列：所).
+_UNREAD_HEADER_LINE = 8
 # 尊敬的, also with its middle character misread on a scan (尊族的).
 SALUTATION_PREFIX = re.compile(r"^(?:尊敬的|尊[\u4e00-\u9fff]的(?=\S{2}))")
 # On a scan both characters before 的 may be misread (章黎的何艳英委员): two characters and 的 before
@@ -197,12 +202,27 @@ def _centred(para: Paragraph) -> bool:
     )
 
 
-def _is_masthead(paras: list[Paragraph], index: int, body_size: float) -> bool:
-    """发文机关标志: the largest line on top, followed by the 发文字号 or 分类 line (or named …文件)."""
+def _unread_header_line(para: Paragraph, text: str, body_size: float) -> bool:
+    """A scanned header line in the 发文字号 or 分类 position that reads as neither: garbled, not a title."""
+    compact = re.sub(r"\s+", "", text)
+    if DAMAGED_NUMBER.match(compact) and len(compact) <= 26:
+        return True
+    return len(compact) <= _UNREAD_HEADER_LINE and not _is_big(para, body_size) and not _centred(para)
+
+
+def _is_masthead(
+    paras: list[Paragraph], index: int, body_size: float, suffixes: tuple[str, ...] = ()
+) -> bool:
+    """发文机关标志: the largest line on top, followed by the 发文字号 or 分类 line (or named …文件).
+
+    The first line of a document, set this large, naming a body (…人民政府办公室) is one too, whatever
+    follows it: a title names its subject and ends in its 文种.
+    """
     para = paras[index]
     if para.size < 1.6 * body_size:
         return False
-    if re.sub(r"\s+", "", para.text).endswith("文件"):
+    compact = re.sub(r"\s+", "", para.text)
+    if compact.endswith("文件") or (index == 0 and suffixes and _is_organisation(compact, suffixes)):
         return True
     following = paras[index + 1].text if index + 1 < len(paras) else ""
     return bool(canonical_doc_number(following) or CATEGORY_LABEL.match(following)
@@ -240,7 +260,7 @@ def _read_header_cells(head: _Header, text: str) -> bool:
     return True
 
 
-def _read_header(doc: CleanDocument, ocr: bool = False) -> _Header:
+def _read_header(doc: CleanDocument, ocr: bool = False, suffixes: tuple[str, ...] = ()) -> _Header:
     """Walk the first page's top elements in GB/T 9704 order, stopping at the first body paragraph."""
     head = _Header()
     paras = doc.paragraphs
@@ -265,13 +285,15 @@ def _read_header(doc: CleanDocument, ocr: bool = False) -> _Header:
             head.category = _category_code(cat)
             index += 1
             continue
-        if head.title is None and (CATEGORY_LABEL.match(text) or NUMBER_SHAPED.match(text)):
+        if head.title is None and (CATEGORY_LABEL.match(text) or NUMBER_SHAPED.match(text) or (
+            ocr and _unread_header_line(para, text, doc.body_size)
+        )):
             # The line is where the 分类 or 发文字号 goes but its value did not survive the scan:
             # the field stays empty, and the header goes on to the title.
             index += 1
             continue
         if head.title is None and head.masthead is None and head.doc_number is None and _is_masthead(
-            paras, index, doc.body_size
+            paras, index, doc.body_size, suffixes
         ):
             head.masthead = text
             index += 1
@@ -302,9 +324,11 @@ def _read_header(doc: CleanDocument, ocr: bool = False) -> _Header:
         text = para.text
         consumed = 1
         following = paras[index + 1].text if index + 1 < len(paras) else ""
-        if ocr and following.endswith(("：", ":")) and (text.endswith(("、", "，")) or len(following) <= 8):
+        if (ocr and following.endswith(("：", ":")) and (text.endswith(("、", "，")) or len(following) <= 8)
+                and paras[index + 1].x0 <= doc.left_margin + 0.6 * paras[index + 1].size):
             # A long 主送 list that OCR broke into two paragraphs: after a list separator, or with
-            # only its last characters (…各直属机 / 构：) on the second line.
+            # only its last characters (…各直属机 / 构：) on the second line; flush left, as the
+            # body's indented first line is not.
             text, consumed = text + paras[index + 1].text, 2
         flush_left = para.x0 <= doc.left_margin + 0.6 * para.size
         if ocr and flush_left and not text.endswith(("：", ":")):
@@ -520,17 +544,38 @@ def _ocr_consensus(
         # The seal's ring read as marks beside and above the name (他、可入、景川市财政局、和刀心人):
         # where the signature holds a body's name, what is not one is not signed.
         signed_parts = [part for part in signed_parts if part in known or _is_organisation(part, suffixes)]
-    names = []
-    for signed in signed_parts:
-        for name in _split_joint_signature(signed, known, suffixes):
-            name = consensus.repair_value(name, grams)
-            if known and name not in known:
-                name = consensus.nearest_unique(name, known, max_distance=1) or name
-            names.append(name)
+    names = [_known_or_mended(name, known, grams) for signed in signed_parts
+             for name in _split_joint_signature(signed, known, suffixes)]
     masthead = _masthead_name(head.masthead)
+    if masthead:
+        masthead = head.masthead = _known_or_mended(masthead, known, grams)
     if len(names) == 1 and masthead and masthead != names[0]:
         names = [_signature_or_masthead(names[0], masthead, known, suffixes)]
     tail.issuers = [_organisation_ending(name, cleaned.text, known, suffixes) for name in names]
+
+
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _ocr_cc(entries: list[str], known: list[str]) -> list[str]:
+    """抄送 entries of a scan: a seal's debris (j, ji) dropped, an entry one character off a known one mended.
+
+    Known entries are those several text-layer documents print. A tie (市政府办公室 and 市政协办公室 both
+    one edit away) changes nothing.
+    """
+    kept = [entry for entry in entries if len(_HAN_CHAR.findall(entry)) >= 2]
+    if not known:
+        return kept
+    return [entry if entry in known else consensus.nearest_unique(entry, known, max_distance=1) or entry
+            for entry in kept]
+
+
+def _known_or_mended(name: str, known: list[str], grams: consensus.DocumentGrams) -> str:
+    """An OCR'd issuer's name as the document's repetitions, the known names and their places say."""
+    name = consensus.repair_value(name, grams)
+    if known and name not in known:
+        name = consensus.nearest_unique(name, known, max_distance=1) or name
+    return name if name in known else consensus.repair_place(name, known, grams)
 
 
 def _masthead_name(masthead: str | None) -> str | None:
@@ -614,11 +659,11 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
     """Read every GB/T 9704 element the document prints; `ocr` adds the consensus repairs of OCR text."""
     doc_types = load_doc_types(str(settings.path("ingest", "doc_types")))
     aliases, prefixes, suffixes = load_issuer_aliases(str(settings.path("ingest", "issuer_aliases")))
-    head = _read_header(cleaned, ocr)
+    head = _read_header(cleaned, ocr, suffixes)
     tail = _read_tail(cleaned, head.body_start)
+    # Names and prefixes the store knows from text layers join the hand-made tables (which win).
+    known = lexicon.store_lexicon(settings) if ocr else lexicon.Lexicon()
     if ocr:
-        # Names and prefixes the store knows from text layers join the hand-made tables (which win).
-        known = lexicon.store_lexicon(settings)
         prefixes = {**known.prefixes, **prefixes}
         names = sorted({*aliases.values(), *prefixes.values(), *known.issuers})
         _ocr_consensus(head, tail, cleaned, names, suffixes)
@@ -653,6 +698,8 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
         if match:
             meta.cc = split_list(match["list"])
             break
+    if ocr:
+        meta.cc = _ocr_cc(meta.cc, known.cc)
     meta.contact = _contact(cleaned, head.body_start)
     if ocr and meta.contact is None:
         meta.contact = _ocr_contact(cleaned, head.body_start)

@@ -239,3 +239,42 @@ def test_seal_debris_beside_a_signed_name_is_not_signed(tmp_path):
              ("2025年4月27日", "right", 532.0, 16.0)]
     meta = _ocr_fields(_letter(*lines), tmp_path)
     assert (meta.issuers, meta.date) == (["景川市财政局"], "2025-04-27")
+
+
+def test_a_misread_place_opening_an_issuer_is_mended_from_known_names_or_the_document():
+    known = ["景川市财政局", "景川市公安局", "国务院办公厅"]
+    blank = consensus.DocumentGrams.of("")
+    assert consensus.repair_place("姑川市教育局", known, blank) == "景川市教育局"  # 教育局 itself unknown
+    assert consensus.repair_place("景川市教育局", known, blank) == "景川市教育局"
+    assert consensus.repair_place("梧岭县教育局", known, blank) == "梧岭县教育局"  # two places off
+    assert consensus.repair_place("国务院办公厅", known, blank) == "国务院办公厅"  # no place to mend
+    # No known names: the document's own readings of the place decide, twice at least.
+    grams = consensus.DocumentGrams.of("景川市委办公室印发。景川市教育局。姑川市教育局")
+    assert consensus.repair_place("姑川市教育局", [], grams) == "景川市教育局"
+    once = consensus.DocumentGrams.of("景川市教育局。姑川市教育局")
+    assert consensus.repair_place("姑川市教育局", [], once) == "姑川市教育局"
+
+
+def test_scanned_cc_entries_lose_seal_debris_and_mend_one_character_off_a_known_entry():
+    from ingest.metadata import _ocr_cc
+
+    known = ["市委督查室", "市政府办公室", "市政协办公室", "市政府督查室"]
+    assert _ocr_cc(["j", "市政府办公室", "市政府督査室"], known) == ["市政府办公室", "市政府督查室"]
+    # One edit from two known entries: left as read. Nothing known: only the debris goes.
+    assert _ocr_cc(["市政x办公室"], known) == ["市政x办公室"]
+    assert _ocr_cc(["ji", "市委督查宝"], []) == ["市委督查宝"]
+
+
+def test_the_store_lexicon_knows_cc_entries_printed_by_several_text_layers(tmp_path):
+    from ingest.lexicon import store_lexicon
+    from ingest.record import DocumentRecord
+    from ingest.store import RecordStore
+
+    settings = load_settings(environ={"GONGWEN_STORAGE_INDEX_DIR": str(tmp_path)})
+    with RecordStore(tmp_path) as store:
+        for number, cc in enumerate((["市政府办公室", "市委督查室"], ["市政府办公室"], ["市审计局"])):
+            store.put(DocumentRecord(id=f"d{number}", filename=f"d{number}.pdf", issuers=["景川市财政局"],
+                                     doc_number=f"景财函〔2025〕{number}号", cc=cc))
+    known = store_lexicon(settings)
+    assert known.cc == ["市政府办公室"]
+    assert known.prefixes == {"景财函": "景川市财政局"}
