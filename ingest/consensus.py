@@ -13,7 +13,12 @@ from collections import Counter
 from dataclasses import dataclass
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
-_NOT_HAN = re.compile(r"[^\u3400-\u9fff]+")
+# Book-title marks and quotes are context too (the 提案 in 的提案》), never themselves replaced.
+_CONTEXT_MARKS = "《》“”"
+_CONTEXT = re.compile(rf"[\u3400-\u9fff{_CONTEXT_MARKS}]")
+_NOT_CONTEXT = re.compile(rf"[^\u3400-\u9fff{_CONTEXT_MARKS}]+")
+# The document's reading must be this many times as frequent as the runner-up to replace a character.
+_MAJORITY = 2
 # An n-gram must occur at least this often in the document to count as the document's reading.
 _SUPPORT = 2
 _SIZES = (3, 4)
@@ -29,7 +34,7 @@ class DocumentGrams:
     @classmethod
     def of(cls, text: str) -> DocumentGrams:
         counts: Counter[str] = Counter()
-        for run in _NOT_HAN.split(text):
+        for run in _NOT_CONTEXT.split(text):
             for size in _SIZES:
                 for start in range(len(run) - size + 1):
                     counts[run[start : start + size]] += 1
@@ -41,15 +46,20 @@ class DocumentGrams:
         return cls(counts, fills)
 
 
-def _fillers(chars: list[str], start: int, size: int, i: int, grams: DocumentGrams) -> set[str]:
-    """Characters other than chars[i] that fill position i of this n-gram `_SUPPORT`+ times."""
+def _fill_counts(chars: list[str], start: int, size: int, i: int, grams: DocumentGrams) -> Counter[str]:
+    """How often each Han character other than chars[i] fills position i of this n-gram."""
     window = chars[start : start + size]
-    if start < 0 or start + size > len(chars) or not all(_HAN.match(c) for c in window):
-        return set()
+    if start < 0 or start + size > len(chars) or not all(_CONTEXT.match(c) for c in window):
+        return Counter()
     blank = i - start
     pattern = "".join(window[:blank]) + "?" + "".join(window[blank + 1 :])
     found = grams.fills.get((pattern, blank), Counter())
-    return {c for c, n in found.items() if c != chars[i] and n >= _SUPPORT}
+    return Counter({c: n for c, n in found.items() if c != chars[i] and _HAN.match(c)})
+
+
+def _fillers(chars: list[str], start: int, size: int, i: int, grams: DocumentGrams) -> set[str]:
+    """Characters other than chars[i] that fill position i of this n-gram `_SUPPORT`+ times."""
+    return {c for c, n in _fill_counts(chars, start, size, i, grams).items() if n >= _SUPPORT}
 
 
 def repair_value(value: str, grams: DocumentGrams) -> str:
@@ -59,7 +69,8 @@ def repair_value(value: str, grams: DocumentGrams) -> str:
     The replacement must fill the same context, with a neighbour on each side, at least `_SUPPORT`
     times: in the trigram centred on it and in a 4-gram around it where the field has one. A context
     on one side only is too weak (华日军 → 对日军 from 加强对日军, 市政府 → the more frequent 民政府),
-    so a field's first and last characters are never changed.
+    so a field's first and last characters are never changed. Where the body itself misread the
+    character a few times (陶姿 beside 陶瓷), the reading `_MAJORITY` times as frequent wins.
     """
     chars = list(value)
     for i, ch in enumerate(chars):
@@ -68,14 +79,16 @@ def repair_value(value: str, grams: DocumentGrams) -> str:
         trigrams = [chars[s : s + 3] for s in range(i - 2, i + 1) if s >= 0 and s + 3 <= len(chars)]
         if any(grams.counts["".join(t)] >= _SUPPORT for t in trigrams):
             continue
-        winners = _fillers(chars, i - 1, 3, i, grams)
+        counts = _fill_counts(chars, i - 1, 3, i, grams)
+        winners = {c for c, n in counts.items() if n >= _SUPPORT}
         if i + 2 < len(chars) or i >= 2:
             four = [_fillers(chars, s, 4, i, grams) for s in (i - 2, i - 1)
-                    if s >= 0 and s + 4 <= len(chars) and all(_HAN.match(c) for c in chars[s : s + 4])]
+                    if s >= 0 and s + 4 <= len(chars) and all(_CONTEXT.match(c) for c in chars[s : s + 4])]
             if four:
                 winners &= set().union(*four)
-        if len(winners) == 1:
-            chars[i] = winners.pop()
+        ranked = sorted(winners, key=lambda c: -counts[c])
+        if ranked and (len(ranked) == 1 or counts[ranked[0]] >= _MAJORITY * counts[ranked[1]]):
+            chars[i] = ranked[0]
     return "".join(chars)
 
 

@@ -239,6 +239,7 @@ class _Header:
     addressee: str | None = None
     body_start: int = 0
     title_index: int | None = None
+    number_line: bool = False  # a 发文字号 line was there, read or not
 
 
 def _category_code(match: re.Match[str]) -> str:
@@ -290,6 +291,7 @@ def _read_header(doc: CleanDocument, ocr: bool = False, suffixes: tuple[str, ...
         )):
             # The line is where the 分类 or 发文字号 goes but its value did not survive the scan:
             # the field stays empty, and the header goes on to the title.
+            head.number_line = head.number_line or not CATEGORY_LABEL.match(text)
             index += 1
             continue
         if head.title is None and head.masthead is None and head.doc_number is None and _is_masthead(
@@ -302,7 +304,8 @@ def _read_header(doc: CleanDocument, ocr: bool = False, suffixes: tuple[str, ...
             head.title, head.title_lines, head.title_index = text, list(para.printed_lines), index
             index += 1
             continue
-        if head.title is None and index + 1 < limit and head.doc_number and _centred(para):
+        numbered = head.doc_number or head.number_line
+        if head.title is None and index + 1 < limit and numbered and _centred(para):
             head.title, head.title_lines, head.title_index = text, list(para.printed_lines), index
             index += 1
             continue
@@ -333,7 +336,7 @@ def _read_header(doc: CleanDocument, ocr: bool = False, suffixes: tuple[str, ...
         flush_left = para.x0 <= doc.left_margin + 0.6 * para.size
         if ocr and flush_left and not text.endswith(("：", ":")):
             text = _ocr_salutation(text, paras[index + consumed] if index + consumed < len(paras) else None,
-                                   doc) or text
+                                   doc, suffixes) or text
         if (
             text.endswith(("：", ":"))
             and len(text) <= 400
@@ -350,7 +353,9 @@ def _read_header(doc: CleanDocument, ocr: bool = False, suffixes: tuple[str, ...
 _MISREAD_COLON = re.compile(r"[，,;；.。、]$")
 
 
-def _ocr_salutation(text: str, following: Paragraph | None, doc: CleanDocument) -> str | None:
+def _ocr_salutation(
+    text: str, following: Paragraph | None, doc: CleanDocument, suffixes: tuple[str, ...]
+) -> str | None:
     """A scanned 主送 line whose colon was misread or lost, given back its colon; None if it is not one.
 
     It is the flush-left paragraph under the title, at most two lines, and the paragraph after it
@@ -362,7 +367,10 @@ def _ocr_salutation(text: str, following: Paragraph | None, doc: CleanDocument) 
     stripped = _MISREAD_COLON.sub("", text)
     if len(stripped) > 120 or stripped.endswith(SENTENCE_END) or HEADING.match(stripped):
         return None
-    if ROLE_SUFFIX.search(stripped) or (stripped != text and ISSUER_SPLIT.search(stripped)):
+    last_entry = re.split(r"[、，,；;]", stripped)[-1]
+    if ROLE_SUFFIX.search(stripped) or (stripped != text and ISSUER_SPLIT.search(stripped)) or (
+        suffixes and _is_organisation(last_entry, suffixes)
+    ):
         return stripped + "："
     return None
 

@@ -41,7 +41,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
-ENGINE_VERSION = "5"
+ENGINE_VERSION = "6"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
@@ -61,6 +61,23 @@ _DUST_MAX_CHARS = 2
 _DUST_HEIGHT = 0.5
 # Lines with this many Han characters set the page's typical character height.
 _TEXT_LINE_HAN = 4
+# Share of the page width on each side where nothing is printed (GB/T 9704's margins are 26-28 mm of 210).
+_EDGE_STRIP = 0.05
+# A doubtful short line at least this share of the page's character height is kept as text.
+_FULL_SIZE = 0.75
+# A line read with a mean confidence below this, with Han characters under this share, is garbage.
+_GARBLE_CONF = 50.0
+_GARBLE_HAN_SHARE = 0.15
+# Seal finding: marks darker than this are ink cores; lighter than the second, paper; grid cells of
+# this many pixels holding this share of seal marks are seal; seals are this many mm across.
+_SEAL_INK_CORE = 80
+_SEAL_LIGHTEST = 190
+_SEAL_CELL = 16
+_SEAL_DENSITY = 0.08
+# A cell is seal, not print, when its ink cores are under this share of its mid-grey pixels.
+_SEAL_INK_SHARE = 0.3
+_SEAL_MIN_MM = 25
+_SEAL_MAX_MM = 60
 # Marks dust reads as; one standing more than this many characters apart from the text is dropped.
 _SPECK_MARKS = frozenset("“”\"'‘’`.,，、。·:：;；-_~")
 _SPECK_GAP = 0.6
@@ -272,22 +289,32 @@ def words_to_lines(
         kept = [w for w in group if not _is_speck(w, typical)]
         for piece in _split_at_gaps(kept):
             piece = _without_edge_specks(piece)
-            if not piece or _is_dust_line(piece, page_glyph):
+            if not piece or _is_dust_line(piece, page_glyph) or _on_page_edge(piece, image_size[0]):
                 continue
-            line = _to_line(piece, sx, sy, page_size[1])
+            line = _to_line(piece, sx, sy, page_size[1], page_glyph)
             if line is not None:
                 lines.append(line)
     lines.sort(key=lambda ln: (-round(ln.y1 / 2), ln.x0))
     return lines
 
 
-def _to_line(words: list[_Word], sx: float, sy: float, page_height: float) -> Line | None:
+def _to_line(
+    words: list[_Word], sx: float, sy: float, page_height: float, page_glyph: float = 0.0
+) -> Line | None:
     text = repair_ocr_line(" ".join(w.text for w in words))
     if _RULE_LINE.match(text) or _NOISE_LINE.match(text):
         return None
-    doubtful = mean_confidence(words) < _SPECK_LINE_CONF and not _second_look(words)
-    if doubtful and len(text.replace(" ", "")) <= 3:
-        # A lone mark Tesseract itself doubts (dust, a fold, the edge of a seal read as 人).
+    confidence = mean_confidence(words)
+    doubtful = confidence < _SPECK_LINE_CONF and not _second_look(words)
+    full_size = page_glyph > 0 and _glyph_height(words) >= _FULL_SIZE * page_glyph and any(
+        is_cjk(ch) for ch in text)
+    if doubtful and len(text.replace(" ", "")) <= 3 and not full_size:
+        # A lone mark Tesseract itself doubts (dust, a fold, the edge of a seal read as 人); a
+        # character as large as the text around it is text (the 构： that ends a 主送 line).
+        return None
+    han = sum(is_cjk(ch) for ch in text)
+    if confidence < _GARBLE_CONF and han < _GARBLE_HAN_SHARE * len(text.replace(" ", "")):
+        # A red rule or a picture read as a row of Latin letters (ers 一 -wearearsee…).
         return None
     span = max(w.left + w.width for w in words) - min(w.left for w in words)
     if span > _RULE_SPAN * _glyph_height(words) * max(1.0, _ems(text)):
@@ -321,6 +348,13 @@ def _split_at_gaps(words: list[_Word]) -> list[list[_Word]]:
     return pieces
 
 
+def _on_page_edge(words: list[_Word], image_width: int) -> bool:
+    """A line wholly in the page's outer strip, where GB/T 9704 prints nothing: a scanner's dark edge."""
+    left = min(w.left for w in words)
+    right = max(w.left + w.width for w in words)
+    return right < _EDGE_STRIP * image_width or left > (1 - _EDGE_STRIP) * image_width
+
+
 def _page_glyph_height(groups: list[list[_Word]]) -> float:
     """The page's typical character height: the median over lines of four or more Han characters."""
     heights = sorted(
@@ -352,7 +386,9 @@ def _without_edge_specks(words: list[_Word]) -> list[_Word]:
     ordered = sorted(words, key=lambda w: w.left)
     pitch = _font_size(ordered)
     first = ordered[0]
-    if first.text[0] in _SPECK_MARKS and pitch > 0:
+    partner = {"“": "”", "‘": "’"}.get(first.text[0])
+    paired = partner is not None and partner in "".join(w.text for w in ordered)
+    if first.text[0] in _SPECK_MARKS and pitch > 0 and not paired:
         if len(first.text) == 1 and len(ordered) > 1:
             if ordered[1].left - (first.left + first.width) > _SPECK_GAP * pitch:
                 ordered = ordered[1:]
@@ -614,9 +650,11 @@ def _reread_gaps(
     A red seal over the signature and date scans as mid-grey; Tesseract either takes the whole area
     for a picture and drops the text under it, or reads it as a few garbled low-confidence marks.
     Only lines it read with confidence count as covered; the rest of the page is looked at again,
-    clipping everything lighter than the ink level to white in that band only (not the page: it
-    would thin every other glyph). Returns the page's words with each re-read band's doubtful
-    words replaced by what the second look found there.
+    and so is the band of every seal found on the page (a 抄送 line read with confidence may still
+    have lost the entry under the seal's edge). Everything lighter than the ink level is clipped to
+    white in that band only (not the page: it would thin every other glyph). Returns the page's
+    words with each re-read band's doubtful lines, and the lines the second look read more of
+    under a seal, replaced by what the second look found there.
     """
     cfg = settings["ocr"]
     heights = sorted(w.height for w in words)
@@ -628,18 +666,20 @@ def _reread_gaps(
     trusted = {key for key, group in lines.items() if mean_confidence(group) >= trusted_conf}
     covered = sorted((w.top, w.top + w.height) for w in words if w.line_key in trusted)
     width, height = image.size
-    bands: list[tuple[int, int]] = []
+    bands: list[tuple[int, int, bool]] = []
     cursor = 0
     for top, bottom in covered + [(height, height)]:
         if top - cursor > char * 1.5:
-            bands.append((cursor, top))
+            bands.append((cursor, top, False))
         cursor = max(cursor, bottom)
     ink_level = int(cfg["seal_clip_level"])
+    seals = find_seal_rows(image, ink_level, int(cfg["dpi"]))
+    bands = _merge_bands(bands + [(top, bottom, True) for top, bottom in seals])
     kept = list(words)
-    for top, bottom in bands:
+    for top, bottom, seal in bands:
         band = image.crop((0, top, width, bottom))
         dark = sum(band.histogram()[:ink_level])
-        if dark < float(cfg["gap_reread_ink"]) * char * char:
+        if not seal and dark < float(cfg["gap_reread_ink"]) * char * char:
             continue
         clipped = band.point(lambda v: 255 if v >= ink_level else v)
         clipped = ImageOps.expand(clipped, border=char, fill=255)
@@ -652,17 +692,102 @@ def _reread_gaps(
             word.line_key = (_SECOND_LOOK_BLOCK + top, *word.line_key[1:])
             found.append(word)
         if found:
-            # The first look's doubtful lines in this band are a garbled reading of the ink the
-            # second look read again; a doubtful line the second look found nothing on (grey text
-            # the clipping whitened, a 发文字号 beside a seal) is still the only reading there is.
-            replaced = {
-                key for key, group in lines.items()
-                if key not in trusted and _overlaps_rows(group, found)
-                and top <= min(w.top for w in group) + _line_height(group) / 2 < bottom
-            }
-            kept = [w for w in kept if w.line_key not in replaced]
-            kept += found
+            kept = _take_second_look(kept, lines, trusted, found, top, bottom, seal)
     return kept
+
+
+def _take_second_look(
+    kept: list[_Word], lines: dict[tuple[int, int, int], list[_Word]], trusted: set[tuple[int, int, int]],
+    found: list[_Word], top: int, bottom: int, seal: bool,
+) -> list[_Word]:
+    """The page's words after one band's second look.
+
+    A doubtful first-look line the second look read again is replaced by it; a doubtful line it
+    found nothing on (grey text the clipping whitened, a 发文字号 beside a seal) is still the only
+    reading there is. A trusted line stays unless the band holds a seal and the second look read
+    more Chinese characters on its rows (the entry the seal's edge hid); a second-look line on the
+    rows of a line that stays is dropped, so nothing is read twice.
+    """
+    found_lines: dict[tuple[int, int, int], list[_Word]] = {}
+    for word in found:
+        found_lines.setdefault(word.line_key, []).append(word)
+    replaced: set[tuple[int, int, int]] = set()
+    dropped: set[tuple[int, int, int]] = set()
+    for key, group in lines.items():
+        if not top <= min(w.top for w in group) + _line_height(group) / 2 < bottom:
+            continue
+        over = [k for k, fl in found_lines.items() if _overlaps_rows(group, fl)]
+        if not over:
+            continue
+        second = [w for k in over for w in found_lines[k]]
+        if key not in trusted or (seal and _han_count(second) > _han_count(group)):
+            replaced.add(key)
+        else:
+            dropped.update(over)
+    kept = [w for w in kept if w.line_key not in replaced]
+    return kept + [w for k, fl in found_lines.items() if k not in dropped for w in fl]
+
+
+def _han_count(words: list[_Word]) -> int:
+    return sum(is_cjk(ch) for w in words for ch in w.text)
+
+
+def _merge_bands(bands: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
+    """Overlapping bands as one; a band holds a seal if any of its parts did."""
+    merged: list[tuple[int, int, bool]] = []
+    for top, bottom, seal in sorted(bands):
+        if merged and top <= merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], bottom), last[2] or seal)
+        else:
+            merged.append((top, bottom, seal))
+    return merged
+
+
+def find_seal_rows(image: Image.Image, ink_level: int, dpi: int) -> list[tuple[int, int]]:
+    """Row ranges (top, bottom) of the seals on a page: round blobs of mid-grey marks, not text.
+
+    A red seal scans as grey lighter than ink and carries no ink of its own: on a coarse grid, its
+    cells hold mid-grey pixels but few ink cores (the soft edges of printed strokes come with
+    their dark cores). Such cells, joined, find the seal; only a blob about as tall as it is wide,
+    25 to 60 mm across, is one (a red masthead or rule is far wider than tall).
+    """
+    cell = _SEAL_CELL
+    size = (max(1, image.width // cell), max(1, image.height // cell))
+    # Per grid cell: the share of mid-grey pixels, and of ink cores (printed strokes have both).
+    grey = image.point(lambda v: 255 if ink_level - 10 <= v < _SEAL_LIGHTEST else 0).resize(
+        size, Image.Resampling.BOX).tobytes()
+    ink = image.point(lambda v: 255 if v < _SEAL_INK_CORE else 0).resize(
+        size, Image.Resampling.BOX).tobytes()
+    columns, rows = size
+    dense = {i for i, (g, k) in enumerate(zip(grey, ink, strict=True))
+             if g >= _SEAL_DENSITY * 255 and k < _SEAL_INK_SHARE * g}
+    found: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    mm = dpi / 25.4 / cell
+    for start in dense:
+        if start in seen:
+            continue
+        stack, blob = [start], []
+        seen.add(start)
+        while stack:
+            i = stack.pop()
+            blob.append(i)
+            y, x = divmod(i, columns)
+            for dy in (-1, 0, 1):
+                for dx in (-1, 0, 1):
+                    j = (y + dy) * columns + (x + dx)
+                    if 0 <= y + dy < rows and 0 <= x + dx < columns and j in dense and j not in seen:
+                        seen.add(j)
+                        stack.append(j)
+        ys = [i // columns for i in blob]
+        xs = [i % columns for i in blob]
+        tall, wide = (max(ys) - min(ys) + 1) / mm, (max(xs) - min(xs) + 1) / mm
+        if _SEAL_MIN_MM <= tall <= _SEAL_MAX_MM and _SEAL_MIN_MM <= wide <= _SEAL_MAX_MM and (
+            0.6 <= tall / wide <= 1.6
+        ):
+            found.append((min(ys) * cell, (max(ys) + 1) * cell))
+    return found
 
 
 def _line_height(group: list[_Word]) -> int:

@@ -33,9 +33,11 @@ _PREFIX_LOOKALIKES = {"画": "函", "酚": "函", "男": "函", "困": "函", "�
 _PREFIX_BEFORE_YEAR = re.compile(
     rf"[{''.join(_PREFIX_LOOKALIKES)}](?=\s*〔(?:19|20)\d{{2}}〕\s*\d{{1,4}}\s*号)"
 )
-# 函 closing a title (答复函, 复函) as chi_sim misreads it; no title or sentence ends in 答复国 or 复力.
+# 函 closing a title (答复函, 的复函) as chi_sim misreads it; no title or sentence ends in 答复国 or 的复力.
 _HAN_END_LOOKALIKES = {"画": "函", "男": "函", "困": "函", "国": "函", "力": "函", "酚": "函", "图": "函"}
-_REPLY_LETTER_END = re.compile(rf"答复{_SPACES}[{''.join(_HAN_END_LOOKALIKES)}](?=\s*$)")
+_REPLY_LETTER_END = re.compile(
+    rf"(?:答{_SPACES}|的{_SPACES})复{_SPACES}[{''.join(_HAN_END_LOOKALIKES)}](?=\s*$)"
+)
 # A whole 发文字号 line: prefix, year in (mis-read) brackets, number, 号. The closing bracket may come out
 # as j, l or |, a 1 right after it as a bracket, and specks may sit before the number. The closing
 # bracket must be there: without it a lone ] could be the bracket and the number missing.
@@ -65,8 +67,8 @@ _CN_DATE_SHAPE = re.compile(
 _CN_DATE_LINE = re.compile(
     r"^[〇零一二三四五六七八九Oo0○]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日$"
 )
-# The 抄送 label opening a 版记 line, its 送 misread (抄关：, 抄潜：).
-_CC_LABEL = re.compile(rf"^(\s*抄){_SPACES}[关潜选迭途]{_SPACES}(?=[:：])")
+# The 抄送 label opening a 版记 line, its 送 misread (抄关：, 抄浴：); 抄报 is a label of its own.
+_CC_LABEL = re.compile(rf"^(\s*抄){_SPACES}(?!报)[{_HAN}]{_SPACES}(?=[:：])")
 # An opening 〈 or 《 closed by a parenthesis is a parenthesis: 各县〈市、区 ), 《此件公开发布 ).
 _ANGLE_PAREN = re.compile(rf"[〈《]{_SPACES}([^〈〉《》()（）]*[{_HAN}][^〈〉《》()（）]*?){_SPACES}[)）]")
 _SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{_HAN}]){_SPACES}(?=[{_HAN}])")
@@ -120,7 +122,7 @@ def repair_ocr_line(text: str) -> str:
     text = _repair_number_line(text)
     # Again: the number-line repair may only now have made the 〔year〕 the look-alike rule needs.
     text = _PREFIX_BEFORE_YEAR.sub(lambda m: _PREFIX_LOOKALIKES[m.group(0)], text)
-    text = _REPLY_LETTER_END.sub("答复函", text)
+    text = _REPLY_LETTER_END.sub(lambda m: re.sub(r"\s+", "", m.group(0))[:-1] + "函", text)
     # Swaps match words, which Tesseract spaces apart; the cleaner drops those spaces anyway.
     joined = _SPACE_BETWEEN_HAN.sub("", text)
     for pattern, replacement in load_swaps():

@@ -186,6 +186,7 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("景 财 提 字 [2020] ?7 号", "景财提字〔2020〕7号"),
         ("国 办 发 〔2018〕 018 号", "国办发〔2018〕018号"),
         ("关于 市 政协 第 228 号 提案 的 答复 国", "关于 市 政协 第 228 号 提案 的 答复函"),
+        ("关于科技节水建议的复图", "关于科技节水建议的复函"),
         ("2020 年 9 月 12 晶", "2020年9月12日"),
         ("2018千12月26提", "2018年12月26日"),
         # specks beside a date line read as marks
@@ -198,6 +199,7 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("国务院办公斤关于山西", "国务院办公厅关于山西"),
         ("抄送：市委督查宝，市政府", "抄送：市委督查室，市政府"),
         ("抄 关 ： 市委 督查 室", "抄送： 市委 督查 室"),
+        ("抄浴：市政府办公室，市财政局", "抄送：市政府办公室，市财政局"),
         ("各 上 县 〈市 、 区 ) 人民 政府", "各 上 县 （市 、 区） 人民 政府"),
         ("《此件 公开 发布 )", "（此件 公开 发布）"),
         ("画〔2025〕", "画〔2025〕"),
@@ -221,7 +223,8 @@ def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
     ["PM2.5 浓度", "增长 8.5%", "ISO 9001", "http://www.example.gov.cn", "1.开展 清洁 行动", "Oslo 2019",
      # a number line whose number is not digits stays as read (the field will stay empty)
      "景 公 字 [20191 2", "景府发 [2024] 号", "〈论语〉", "答复国务院", "抄报：省政府", "12月3日 目标",
-     "办公打印机", "2018 年 12 月 26 号 文件", "纳入民生保障", "（2024年5月3日）"],
+     "办公打印机", "2018 年 12 月 26 号 文件", "纳入民生保障", "（2024年5月3日）", "提升生态恢复力",
+     "抄报：省政府办公厅"],
 )
 def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):
     assert repair_ocr_line(kept) == kept

@@ -278,3 +278,28 @@ def test_the_store_lexicon_knows_cc_entries_printed_by_several_text_layers(tmp_p
     known = store_lexicon(settings)
     assert known.cc == ["市政府办公室"]
     assert known.prefixes == {"景财函": "景川市财政局"}
+
+
+def test_page_edges_garbage_and_real_characters_among_the_doubtful_lines():
+    def word(text: str, left: int, top: int, conf: float = 90.0, height: int = 60, key: int = 1):
+        return ocr._Word(text, left, top, 66 * len(text), height, conf, (1, 1, key))
+
+    page = [word("推进声环境功能区划分调整", 300, 900, key=1),
+            word("城市声环境功能区夜间达标", 300, 1000, key=2),
+            word("细颗粒物平均浓度为每立方", 300, 1100, key=3),
+            word("国", 10, 1200, key=4),  # the scanner's dark edge, read as a character
+            word("ers一wearearseeearerare", 300, 1300, conf=20.0, key=5),  # a red rule
+            word("构：", 300, 1400, conf=20.0, key=6),  # the end of a 主送 line, doubted but full-size
+            word("“无废城市”建设", 300, 1500, key=7)]  # a printed opening quote
+    texts = [line.text for line in ocr.words_to_lines(page, (2480, 3508), (595.2, 841.9))]
+    assert "国" not in texts and not any("wear" in t for t in texts)
+    assert "构：" in texts and "“无废城市”建设" in texts
+
+
+def test_the_documents_majority_reading_mends_a_title_character_the_body_also_misread():
+    text = "大力发展陶瓷产业。" * 6 + "推动陶姿产业升级。陶姿产业。" + "《关于加强的提案》" * 2
+    grams = consensus.DocumentGrams.of(text)
+    mended = consensus.repair_value("关于进一步加强陶侈产业工作的通知", grams)
+    assert mended == "关于进一步加强陶瓷产业工作的通知"
+    # 《》 count as context: the 案 before 》 is what the document prints there.
+    assert consensus.repair_value("关于加强的提埃》的答复", grams) == "关于加强的提案》的答复"
