@@ -411,13 +411,25 @@ def _is_signature_line(para: Paragraph, doc: CleanDocument) -> bool:
     )
 
 
-def _read_tail(doc: CleanDocument, start: int) -> _Tail:
+def _date_cell(text: str, ocr: bool) -> str:
+    """The date of a line that is a 成文日期; on a scan, also one beside seal debris (四\t2018年7月9日)."""
+    if not ocr or "\t" not in text:
+        return text
+    cells = [cell for cell in text.split("\t") if cell.strip()]
+    dates = [cell for cell in cells if DATE_LINE.match(cell)]
+    debris = [cell for cell in cells if cell not in dates]
+    return dates[0] if len(dates) == 1 and all(len(cell.strip()) <= 2 for cell in debris) else text
+
+
+def _read_tail(doc: CleanDocument, start: int, ocr: bool = False) -> _Tail:
     """Find the main document's 成文日期, the signature above it, and where the body ends."""
     paras = doc.paragraphs
     date_index = None
+    date_text = ""
     for i in range(start, len(paras)):
         para = paras[i]
-        if DATE_LINE.match(para.text) and parse_date(para.text) and _is_right_block(para, doc):
+        date_text = _date_cell(para.text, ocr)
+        if DATE_LINE.match(date_text) and parse_date(date_text) and _is_right_block(para, doc):
             date_index = i
             break
     if date_index is None:
@@ -438,7 +450,7 @@ def _read_tail(doc: CleanDocument, start: int) -> _Tail:
             end = j
             break
     issuers = [name for line in signature for name in ISSUER_SPLIT.split(line) if name]
-    return _Tail(end, issuers, parse_date(paras[date_index].text), date_index)
+    return _Tail(end, issuers, parse_date(date_text), date_index)
 
 
 def _is_imprint(text: str) -> bool:
@@ -668,7 +680,7 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
     doc_types = load_doc_types(str(settings.path("ingest", "doc_types")))
     aliases, prefixes, suffixes = load_issuer_aliases(str(settings.path("ingest", "issuer_aliases")))
     head = _read_header(cleaned, ocr, suffixes)
-    tail = _read_tail(cleaned, head.body_start)
+    tail = _read_tail(cleaned, head.body_start, ocr)
     # Names and prefixes the store knows from text layers join the hand-made tables (which win).
     known = lexicon.store_lexicon(settings) if ocr else lexicon.Lexicon()
     if ocr:

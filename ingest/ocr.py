@@ -41,7 +41,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
-ENGINE_VERSION = "6"
+ENGINE_VERSION = "7"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
@@ -702,11 +702,14 @@ def _take_second_look(
 ) -> list[_Word]:
     """The page's words after one band's second look.
 
-    A doubtful first-look line the second look read again is replaced by it; a doubtful line it
-    found nothing on (grey text the clipping whitened, a 发文字号 beside a seal) is still the only
-    reading there is. A trusted line stays unless the band holds a seal and the second look read
-    more Chinese characters on its rows (the entry the seal's edge hid); a second-look line on the
-    rows of a line that stays is dropped, so nothing is read twice.
+    A doubtful first-look line is replaced by the second look's reading of its rows when that
+    holds more Chinese characters (what the seal hid) or scores higher; a clipped re-read of a
+    line with no seal on it scores lower (任泛委员 for 任辉委员) and the first reading stays, for
+    the short-line vote to check. A doubtful line the second look found nothing on (grey text the
+    clipping whitened, a 发文字号 beside a seal) is still the only reading there is. A trusted line
+    stays unless the band holds a seal and the second look read more Chinese on its rows (the
+    entry the seal's edge hid); a second-look line on the rows of a line that stays is dropped,
+    so nothing is read twice.
     """
     found_lines: dict[tuple[int, int, int], list[_Word]] = {}
     for word in found:
@@ -720,7 +723,10 @@ def _take_second_look(
         if not over:
             continue
         second = [w for k in over for w in found_lines[k]]
-        if key not in trusted or (seal and _han_count(second) > _han_count(group)):
+        more = _han_count(second) > _han_count(group)
+        if (key not in trusted and (more or mean_confidence(second) > mean_confidence(group))) or (
+            seal and more
+        ):
             replaced.add(key)
         else:
             dropped.update(over)

@@ -191,6 +191,7 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("2018千12月26提", "2018年12月26日"),
         # specks beside a date line read as marks
         (". 2024年9月27日，", "2024年9月27日"),
+        ("2020年8月20上日", "2020年8月20日"),
         ("2022 年 5 月 20 日 /", "2022年5月20日"),
         ("二〇二四年九月二十七日，", "二〇二四年九月二十七日"),
         ("二 OO 四年一月十六日", "二〇〇四年一月十六日"),
@@ -224,7 +225,7 @@ def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
      # a number line whose number is not digits stays as read (the field will stay empty)
      "景 公 字 [20191 2", "景府发 [2024] 号", "〈论语〉", "答复国务院", "抄报：省政府", "12月3日 目标",
      "办公打印机", "2018 年 12 月 26 号 文件", "纳入民生保障", "（2024年5月3日）", "提升生态恢复力",
-     "抄报：省政府办公厅"],
+     "2018年12月26号文", "抄报：省政府办公厅"],
 )
 def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):
     assert repair_ocr_line(kept) == kept

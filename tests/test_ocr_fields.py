@@ -303,3 +303,38 @@ def test_the_documents_majority_reading_mends_a_title_character_the_body_also_mi
     assert mended == "关于进一步加强陶瓷产业工作的通知"
     # 《》 count as context: the 案 before 》 is what the document prints there.
     assert consensus.repair_value("关于加强的提埃》的答复", grams) == "关于加强的提案》的答复"
+
+
+def test_a_second_look_replaces_a_doubtful_line_only_with_a_better_reading():
+    def line(text: str, top: int, conf: float, block: int) -> list:
+        return [ocr._Word(text, 340, top, 66 * len(text), 60, conf, (block, 1, 1))]
+
+    first = {(3, 1, 1): line("任辉委员:", 946, 52.0, 3),  # doubtful, not under a seal
+             (4, 1, 1): line("1呈，1", 1190, 4.0, 4),  # a seal garbled into marks
+             (5, 1, 1): line("抄送:市政府办公室，j", 1400, 82.0, 5)}  # trusted, its end under the seal
+    words = [w for group in first.values() for w in group]
+    trusted = {(5, 1, 1)}
+    clipped = line("任泛委员:", 949, 18.5, 10_900) + line("景川市财政局", 1192, 40.0, 10_901)
+    kept = ocr._take_second_look(words, first, trusted, clipped, 900, 1300, seal=False)
+    texts = sorted(w.text for w in kept)
+    assert texts == sorted(["任辉委员:", "景川市财政局", "抄送:市政府办公室，j"])
+    # Under a seal, a trusted line the second look reads more of is replaced.
+    more = line("抄送:市政府办公室，市委督查室。", 1402, 70.0, 10_902)
+    kept = ocr._take_second_look(words, first, trusted, more, 1350, 1500, seal=True)
+    assert "抄送:市政府办公室，市委督查室。" in [w.text for w in kept]
+    assert "抄送:市政府办公室，j" not in [w.text for w in kept]
+
+
+def test_a_scanned_date_beside_seal_debris_is_the_date(tmp_path):
+    lines = [("景府函〔2018〕5号", "right", 740.0, 16.0),
+             ("对市政协十三届三次会议第385号提案的答复", "centre", 700.0, 22.0),
+             ("尊敬的任辉委员：", "left", 670.0, 16.0),
+             ("您提出的提案收悉。现答复如下：感谢您对我市营商环境建设的关心和支持。", "indent", 640.0, 16.0),
+             ("景川市人民政府", "right", 590.0, 16.0)]
+    pages = _letter(*lines)
+    from ingest.extract import Line
+
+    pages[0].lines.append(Line("四", 200.0, 561.0, 216.0, 577.0, 16.0))
+    pages[0].lines.append(Line("2018年7月9日", 380.0, 561.0, 490.0, 577.0, 16.0))
+    meta = _ocr_fields(pages, tmp_path)
+    assert (meta.date, meta.issuers) == ("2018-07-09", ["景川市人民政府"])
