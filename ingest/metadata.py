@@ -478,7 +478,8 @@ def _attachments(doc: CleanDocument, start: int) -> list[Attachment]:
     i = start
     while i < len(paras) and NOTE.match(paras[i].text):
         i += 1
-    if i < len(paras) and _is_big(paras[i], doc.body_size) and _centred(paras[i]):
+    if (i < len(paras) and _is_big(paras[i], doc.body_size) and _centred(paras[i])
+            and not _is_imprint(paras[i].text)):
         title = paras[i].text
         text, i = _attachment_text(paras, i + 1)
         found.append(Attachment(label="", title=title, text=text))
@@ -583,6 +584,9 @@ def _ocr_cc(entries: list[str], known: list[str]) -> list[str]:
     Known entries are those several text-layer documents print. A tie (市政府办公室 and 市政协办公室 both
     one edit away) changes nothing.
     """
+    # A seal's mark beside the last entry comes as a cell of its own (市政府办公室。\t和).
+    entries = [split_list(entry.split("\t")[0])[0] if "\t" in entry and split_list(entry.split("\t")[0])
+               else entry for entry in entries]
     kept = [entry for entry in entries if len(_HAN_CHAR.findall(entry)) >= 2]
     if not known:
         return kept
@@ -724,6 +728,11 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
     if ocr and meta.contact is None:
         meta.contact = _ocr_contact(cleaned, head.body_start)
     meta.attachments = _attachments(cleaned, tail_start)
+    if ocr:
+        # An attachment's title is printed twice (附件：… under the body, and over the attachment).
+        grams = consensus.DocumentGrams.of(cleaned.text)
+        for attachment in meta.attachments:
+            attachment.title = consensus.repair_value(attachment.title, grams)
     if meta.proposal_number is None and meta.proposer:
         # The 征询意见表 attached to a reply prints the proposal's number when the letter does not.
         for attachment in meta.attachments:

@@ -43,7 +43,7 @@ _REPLY_LETTER_END = re.compile(
 # bracket must be there: without it a lone ] could be the bracket and the number missing.
 _NUMBER_LINE = re.compile(
     rf"^(?P<prefix>(?:[{_HAN}]{_SPACES}){{1,16}}?)[\[〔［【(（]{{1,2}}{_SPACES}(?P<year>(?:19|20)\d{{2}})"
-    rf"(?:[jlI|\]〕］】)）]|{_SPACES}[\]〕］】)）]){_SPACES}(?P<seq>[^号\s]{{1,6}}){_SPACES}号$"
+    rf"(?:[jlI|\]〕］】)）]{{1,2}}|{_SPACES}[\]〕］】)）]){_SPACES}(?P<seq>[^号\s]{{1,6}}){_SPACES}号$"
 )
 _SEQ_LOOKALIKES = str.maketrans({"]": "1", "|": "1", "l": "1", "I": "1", "丨": "1", "O": "0", "o": "0"})
 _SEQ_SPECKS = re.compile(r"[?？.·,'`]")

@@ -183,6 +183,7 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("景民画 [2025】 12号", "景民函〔2025〕12号"),
         # a number line's closing bracket read as j, the 1 after it as a bracket, a speck before the number
         ("景 府 发 [2024j ] 号", "景府发〔2024〕1号"),
+        ("景教建字【2025]j 3号", "景教建字〔2025〕3号"),
         ("景 财 提 字 [2020] ?7 号", "景财提字〔2020〕7号"),
         ("国 办 发 〔2018〕 018 号", "国办发〔2018〕018号"),
         ("关于 市 政协 第 228 号 提案 的 答复 国", "关于 市 政协 第 228 号 提案 的 答复函"),

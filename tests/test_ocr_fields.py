@@ -263,6 +263,7 @@ def test_scanned_cc_entries_lose_seal_debris_and_mend_one_character_off_a_known_
     # One edit from two known entries: left as read. Nothing known: only the debris goes.
     assert _ocr_cc(["市政x办公室"], known) == ["市政x办公室"]
     assert _ocr_cc(["ji", "市委督查宝"], []) == ["市委督查宝"]
+    assert _ocr_cc(["市政府办公室。\t和"], []) == ["市政府办公室"]
 
 
 def test_the_store_lexicon_knows_cc_entries_printed_by_several_text_layers(tmp_path):
@@ -338,3 +339,23 @@ def test_a_scanned_date_beside_seal_debris_is_the_date(tmp_path):
     pages[0].lines.append(Line("2018年7月9日", 380.0, 561.0, 490.0, 577.0, 16.0))
     meta = _ocr_fields(pages, tmp_path)
     assert (meta.date, meta.issuers) == ("2018-07-09", ["景川市人民政府"])
+
+
+def test_a_scanned_attachment_title_is_mended_from_its_other_printing_and_an_imprint_is_none(tmp_path):
+    from ingest.extract import Line, RawPage
+
+    letter = _letter(("景人社函〔2025〕3号", "right", 740.0, 16.0),
+                     ("关于市十六届人大五次会议第182号建议的答复", "centre", 700.0, 22.0),
+                     ("尊敬的张欣代表：", "left", 670.0, 16.0),
+                     ("您提出的代表建议收悉，现将代表建议办理情况答复如下：已全部落实。", "indent", 640.0,
+                      16.0),
+                     ("附件：代表建议办理情况征求意见表", "indent", 611.0, 16.0),
+                     ("景川市人力资源和社会保障局", "right", 560.0, 16.0),
+                     ("2025年4月27日", "right", 531.0, 16.0))
+    form = RawPage(2, 595.0, 842.0, [Line("附件", 79.4, 760.0, 111.4, 776.0, 16.0),
+                                      Line("代夫建议办理情况征求意见表", 154.0, 720.0, 440.0, 742.0, 22.0)])
+    meta = _ocr_fields([*letter, form], tmp_path)
+    assert [a.title for a in meta.attachments] == ["代表建议办理情况征求意见表"]
+    imprint_line = Line("景川市人民政府办公室2018年4月26日印发", 120.0, 720.0, 475.0, 742.0, 22.0)
+    imprint = RawPage(2, 595.0, 842.0, [imprint_line])
+    assert _ocr_fields([*letter[:1], imprint], tmp_path).attachments == []
