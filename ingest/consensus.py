@@ -142,13 +142,15 @@ _PLACE = re.compile(r"^[\u4e00-\u9fff]{1,5}?[省市县区州盟旗]")
 _PLACE_MIN_NAMES = 2
 
 
-def repair_place(name: str, known: list[str], grams: DocumentGrams) -> str:
+def repair_place(name: str, known: list[str], grams: DocumentGrams, abbreviation: str | None = None) -> str:
     """`name` with its opening place name (景川市…) mended when OCR misread one character of it.
 
     The offices of one city all open their names with the city: a place one substitution away from
     the place that several known names share becomes that place (姑川市教育局 → 景川市教育局, even
     with no 教育局 known). With no known names, the place's first character becomes the one the
-    document itself prints before the rest of the place at least `_SUPPORT` times.
+    document itself prints before the rest of the place at least `_SUPPORT` times, or else, when
+    the document prints the place as read nowhere else, the `abbreviation` opening its 发文字号
+    (景府办函 for 景川市…: a body's 机关代字 starts with its place's first character).
     """
     match = _PLACE.match(name)
     if not match or len(match.group()) < 3:
@@ -170,4 +172,7 @@ def repair_place(name: str, known: list[str], grams: DocumentGrams) -> str:
     others = Counter({c: n for c, n in fills.items() if c != place[0]}).most_common(2)
     if others and others[0][1] >= _SUPPORT and (len(others) == 1 or others[1][1] < others[0][1]):
         return others[0][0] + name[1:]
+    unsupported = grams.counts[place[:3]] <= 1
+    if abbreviation and _HAN.match(abbreviation) and abbreviation != place[0] and unsupported:
+        return abbreviation + name[1:]
     return name

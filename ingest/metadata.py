@@ -429,7 +429,9 @@ def _read_tail(doc: CleanDocument, start: int, ocr: bool = False) -> _Tail:
     for i in range(start, len(paras)):
         para = paras[i]
         date_text = _date_cell(para.text, ocr)
-        if DATE_LINE.match(date_text) and parse_date(date_text) and _is_right_block(para, doc):
+        # A date cell beside debris sits where the debris's left edge does not tell.
+        right = _is_right_block(para, doc) or (date_text != para.text and para.lines <= 3)
+        if DATE_LINE.match(date_text) and parse_date(date_text) and right:
             date_index = i
             break
     if date_index is None:
@@ -565,11 +567,12 @@ def _ocr_consensus(
         # The seal's ring read as marks beside and above the name (他、可入、景川市财政局、和刀心人):
         # where the signature holds a body's name, what is not one is not signed.
         signed_parts = [part for part in signed_parts if part in known or _is_organisation(part, suffixes)]
-    names = [_known_or_mended(name, known, grams) for signed in signed_parts
+    abbreviation = head.doc_number[0] if head.doc_number else None
+    names = [_known_or_mended(name, known, grams, abbreviation) for signed in signed_parts
              for name in _split_joint_signature(signed, known, suffixes)]
     masthead = _masthead_name(head.masthead)
     if masthead:
-        masthead = head.masthead = _known_or_mended(masthead, known, grams)
+        masthead = head.masthead = _known_or_mended(masthead, known, grams, abbreviation)
     if len(names) == 1 and masthead and masthead != names[0]:
         names = [_signature_or_masthead(names[0], masthead, known, suffixes)]
     tail.issuers = [_organisation_ending(name, cleaned.text, known, suffixes) for name in names]
@@ -594,12 +597,14 @@ def _ocr_cc(entries: list[str], known: list[str]) -> list[str]:
             for entry in kept]
 
 
-def _known_or_mended(name: str, known: list[str], grams: consensus.DocumentGrams) -> str:
+def _known_or_mended(
+    name: str, known: list[str], grams: consensus.DocumentGrams, abbreviation: str | None
+) -> str:
     """An OCR'd issuer's name as the document's repetitions, the known names and their places say."""
     name = consensus.repair_value(name, grams)
     if known and name not in known:
         name = consensus.nearest_unique(name, known, max_distance=1) or name
-    return name if name in known else consensus.repair_place(name, known, grams)
+    return name if name in known else consensus.repair_place(name, known, grams, abbreviation)
 
 
 def _masthead_name(masthead: str | None) -> str | None:

@@ -253,6 +253,11 @@ def test_a_misread_place_opening_an_issuer_is_mended_from_known_names_or_the_doc
     assert consensus.repair_place("姑川市教育局", [], grams) == "景川市教育局"
     once = consensus.DocumentGrams.of("景川市教育局。姑川市教育局")
     assert consensus.repair_place("姑川市教育局", [], once) == "姑川市教育局"
+    # …unless the 发文字号 (景教函〔2025〕3号) opens with the place's first character.
+    mended = consensus.repair_place("长川市人力资源和社会保障局", [], blank, "景")
+    assert mended == "景川市人力资源和社会保障局"
+    seen = consensus.DocumentGrams.of("长川市人民政府。长川市人民政府")
+    assert consensus.repair_place("长川市人民政府", [], seen, "景") == "长川市人民政府"
 
 
 def test_scanned_cc_entries_lose_seal_debris_and_mend_one_character_off_a_known_entry():
