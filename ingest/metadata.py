@@ -645,9 +645,12 @@ def _organisation_ending(name: str, text: str, known: list[str], suffixes: tuple
     for cut in (1, 2):
         kept = name[:-cut]
         for suffix in suffixes:
-            support = text.count(kept[-2:] + suffix)
+            # The ending's own first characters may have survived (办公宇 → 办公室).
+            tail = suffix if len(suffix) <= cut or not kept.endswith(suffix[:-cut]) else suffix[-cut:]
+            candidate = kept + tail
+            support = text.count(kept[-2:] + tail)
             if support and len(kept) >= 3:
-                scores[kept + suffix] = max(scores.get(kept + suffix, 0), support)
+                scores[candidate] = max(scores.get(candidate, 0), support)
     if not scores:
         return name
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])

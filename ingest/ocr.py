@@ -41,7 +41,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
-ENGINE_VERSION = "7"
+ENGINE_VERSION = "8"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
@@ -78,6 +78,9 @@ _SEAL_DENSITY = 0.08
 _SEAL_INK_SHARE = 0.3
 _SEAL_MIN_MM = 25
 _SEAL_MAX_MM = 60
+# A second-look line on rows the first look left empty is kept with this confidence or Han share.
+_NEW_LINE_CONF = 40.0
+_NEW_LINE_HAN_SHARE = 0.5
 # Marks dust reads as; one standing more than this many characters apart from the text is dropped.
 _SPECK_MARKS = frozenset("“”\"'‘’`.,，、。·:：;；-_~")
 _SPECK_GAP = 0.6
@@ -731,7 +734,18 @@ def _take_second_look(
         else:
             dropped.update(over)
     kept = [w for w in kept if w.line_key not in replaced]
+    placed = {k for k, fl in found_lines.items() if any(_overlaps_rows(g, fl) for g in lines.values())}
+    for key, group in found_lines.items():
+        if key not in placed and not _plausible_new_line(group):
+            # On rows the first look left empty, a seal's ring read as marks (1 4111 INANAL 上月).
+            dropped.add(key)
     return kept + [w for k, fl in found_lines.items() if k not in dropped for w in fl]
+
+
+def _plausible_new_line(words: list[_Word]) -> bool:
+    """A second-look line where the first look read nothing: mostly Chinese, or read with confidence."""
+    chars = sum(len(w.text) for w in words)
+    return mean_confidence(words) >= _NEW_LINE_CONF or _han_count(words) >= _NEW_LINE_HAN_SHARE * chars
 
 
 def _han_count(words: list[_Word]) -> int:
