@@ -1,9 +1,12 @@
 """Make hold-out scans: rasterise text-layer PDFs of a corpus set into image-only PDFs with scanner damage.
 
 The truth of the source files carries over (`truth.jsonl` in the output folder, `kind` = scanned), so
-`bench/eval_ingest.py --scans DIR` measures OCR on documents whose text layer it never sees.
+`bench/eval_ingest.py --scans DIR` measures OCR on documents whose text layer it never sees. The
+damage is calibrated on the corpus's own scans (see `damage` and `grey`); `--harsh` makes scans ten
+times as dusty, a stress test rather than a forecast.
 
-    .venv/bin/python bench/make_scans.py --set docs --count 30 --out /tmp/scans
+    .venv/bin/python bench/make_scans.py --set docs --count 30 --seed cal1 --out /tmp/scans/docs
+    .venv/bin/python bench/eval_ingest.py --scans /tmp/scans/docs [--known-from-text]
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
-ENGINE_VERSION = "8"
+ENGINE_VERSION = "9"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
@@ -720,18 +720,17 @@ def _take_second_look(
     replaced: set[tuple[int, int, int]] = set()
     dropped: set[tuple[int, int, int]] = set()
     for key, group in lines.items():
-        if not top <= min(w.top for w in group) + _line_height(group) / 2 < bottom:
-            continue
         over = [k for k, fl in found_lines.items() if _overlaps_rows(group, fl)]
         if not over:
             continue
+        in_band = top <= min(w.top for w in group) + _line_height(group) / 2 < bottom
         second = [w for k in over for w in found_lines[k]]
         more = _han_count(second) > _han_count(group)
-        if (key not in trusted and (more or mean_confidence(second) > mean_confidence(group))) or (
-            seal and more
-        ):
+        better = more or mean_confidence(second) > mean_confidence(group)
+        if in_band and ((key not in trusted and better and _plausible_new_line(second)) or (seal and more)):
             replaced.add(key)
         else:
+            # A line that stays (also one just outside the band, whose rows the band clipped).
             dropped.update(over)
     kept = [w for w in kept if w.line_key not in replaced]
     placed = {k for k, fl in found_lines.items() if any(_overlaps_rows(g, fl) for g in lines.values())}
@@ -743,7 +742,7 @@ def _take_second_look(
 
 
 def _plausible_new_line(words: list[_Word]) -> bool:
-    """A second-look line where the first look read nothing: mostly Chinese, or read with confidence."""
+    """A second-look reading worth having: mostly Chinese, or read with confidence (not a seal's ring)."""
     chars = sum(len(w.text) for w in words)
     return mean_confidence(words) >= _NEW_LINE_CONF or _han_count(words) >= _NEW_LINE_HAN_SHARE * chars
 
