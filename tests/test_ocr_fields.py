@@ -283,6 +283,7 @@ def test_the_store_lexicon_knows_cc_entries_printed_by_several_text_layers(tmp_p
                                      doc_number=f"景财函〔2025〕{number}号", cc=cc))
     known = store_lexicon(settings)
     assert known.cc == ["市政府办公室"]
+    assert known.addressees == []  # no 主送 line printed twice
     assert known.prefixes == {"景财函": "景川市财政局"}
 
 
@@ -364,3 +365,13 @@ def test_a_scanned_attachment_title_is_mended_from_its_other_printing_and_an_imp
     imprint_line = Line("景川市人民政府办公室2018年4月26日印发", 120.0, 720.0, 475.0, 742.0, 22.0)
     imprint = RawPage(2, 595.0, 842.0, [imprint_line])
     assert _ocr_fields([*letter[:1], imprint], tmp_path).attachments == []
+
+
+def test_a_long_scanned_addressee_a_few_characters_off_a_known_one_is_mended():
+    from ingest.metadata import _ocr_addressee
+
+    standard = "各省、自治区、直辖市人民政府，国务院各部委、各直属机构"
+    known = [standard, "各县（市、区）人民政府，市政府各部门"]
+    assert _ocr_addressee("各省自治区、直辖市人民政府，国务院名部委、各直属机构", known) == standard
+    assert _ocr_addressee("黑龙江省人民政府，教育部、外交部", known) == "黑龙江省人民政府，教育部、外交部"
+    assert _ocr_addressee("张明委员", ["张朋委员会主任办公室"]) == "张明委员"
