@@ -743,7 +743,8 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
             meta.cc = split_list(match["list"])
             break
     if ocr:
-        meta.cc = _ocr_cc(meta.cc, known.cc)
+        meta.cc = [_organisation_ending(entry, cleaned.text, known.cc, suffixes)
+                   for entry in _ocr_cc(meta.cc, known.cc)]
         meta.addressee = _ocr_addressee(meta.addressee, known.addressees)
     meta.contact = _contact(cleaned, head.body_start)
     if ocr and meta.contact is None:

@@ -193,6 +193,10 @@ def test_a_signature_spoiled_by_the_seal_is_mended_from_the_masthead_or_the_docu
     assert _organisation_ending("景川市财政启", text, [], suffixes) == "景川市财政局"
     assert _organisation_ending("景川市财政启", "没有别的线索", [], suffixes) == "景川市财政启"
     assert _organisation_ending("景川市财政局", text, [], suffixes) == "景川市财政局"
+    # A 抄送 entry too (委员会 printed elsewhere in the document); 督查室 ends like no listed body.
+    cc_text = "抄送：市政协提案委员信，市委督查室。政协提案委员会"
+    assert _organisation_ending("市政协提案委员信", cc_text, [], suffixes) == "市政协提案委员会"
+    assert _organisation_ending("市委督查室", cc_text, [], suffixes) == "市委督查室"
 
 
 def test_a_title_read_together_with_the_salutation_below_it_is_split(tmp_path):
