@@ -69,6 +69,9 @@ _CN_DATE_LINE = re.compile(
     r"^[〇零一二三四五六七八九Oo0○]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日$"
 )
 # The 抄送 label opening a 版记 line, its 送 misread (抄关：, 抄浴：); 抄报 is a label of its own.
+# A year of the 2000s in Chinese numerals whose two zeros Tesseract split into more round marks
+# (二 O 〇 OO 五年): between a leading 二 and a last digit, four numerals leave room for two zeros.
+_SPLIT_ZEROS_YEAR = re.compile(r"^(二)[Oo0○〇]{3,}([一二三四五六七八九])(?=年[一二三四五六七八九十]{1,3}月)")
 _CC_LABEL = re.compile(rf"^(\s*抄){_SPACES}(?!报)[{_HAN}]{_SPACES}(?=[:：])")
 # An opening 〈 or 《 closed by a parenthesis is a parenthesis: 各县〈市、区 ), 《此件公开发布 ).
 _ANGLE_PAREN = re.compile(rf"[〈《]{_SPACES}([^〈〉《》()（）]*[{_HAN}][^〈〉《》()（）]*?){_SPACES}[)）]")
@@ -135,6 +138,9 @@ def repair_ocr_line(text: str) -> str:
     text = _PAREN_CJK.sub(r"（\1）", text)
     text = _DATE_LINE.sub(r"\1年\2月\3日", text)
     compact = re.sub(r"\s+", "", text)
+    if _SPLIT_ZEROS_YEAR.match(compact):
+        compact = _SPLIT_ZEROS_YEAR.sub(r"\1〇〇\2", compact)
+        text = compact
     if _CN_DATE_SHAPE.match(core := _EDGE_SPECKS_RUN.sub("", compact)) or _CN_DATE_LINE.match(core):
         compact = core
     if _CN_DATE_SHAPE.match(compact):
