@@ -504,16 +504,16 @@ def _attachments(doc: CleanDocument, start: int) -> list[Attachment]:
     return found
 
 
+def _contact_of(match: re.Match[str]) -> Contact:
+    return Contact(name=match["name"], phone=match["phone"].replace("－", "-").replace("—", "-"))
+
+
 def _contact(doc: CleanDocument, start: int) -> Contact | None:
     for para in doc.paragraphs[start:]:
         match = CONTACT.search(para.text)
         if match:
-            return Contact(name=match["name"], phone=match["phone"].replace("－", "-").replace("—", "-"))
+            return _contact_of(match)
     return None
-
-
-# OCR doubles a character (联系人人) or breaks the line inside the label (联 / 系人：…).
-_OCR_CONTACT_LABEL = re.compile(r"联系人人|联系人")
 
 
 def _ocr_contact(doc: CleanDocument, start: int) -> Contact | None:
@@ -521,9 +521,10 @@ def _ocr_contact(doc: CleanDocument, start: int) -> Contact | None:
     paras = doc.paragraphs[start:]
     for index, para in enumerate(paras):
         joined = "".join(p.text for p in paras[index : index + 2])
-        match = CONTACT.search(_OCR_CONTACT_LABEL.sub("联系人", joined))
+        # OCR doubles a character (联系人人) or breaks the line inside the label (联 / 系人：…).
+        match = CONTACT.search(joined.replace("联系人人", "联系人"))
         if match and "联" in para.text:
-            return Contact(name=match["name"], phone=match["phone"].replace("－", "-").replace("—", "-"))
+            return _contact_of(match)
     return None
 
 
@@ -549,13 +550,13 @@ def _read_proposal(meta: DocumentMetadata, head: _Header, opening: Paragraph | N
 
 
 def _ocr_consensus(
-    head: _Header, tail: _Tail, cleaned: CleanDocument, known: list[str], suffixes: tuple[str, ...]
+    head: _Header, tail: _Tail, cleaned: CleanDocument, grams: consensus.DocumentGrams, known: list[str],
+    suffixes: tuple[str, ...],
 ) -> None:
     """Field readings of an OCR'd document corrected by the document's own repetitions and known names.
 
     A name that is not a known issuer moves to the one known name a single edit away, if unique.
     """
-    grams = consensus.DocumentGrams.of(cleaned.text)
     if head.title:
         head.title = consensus.repair_value(_paired_quotes(head.title), grams)
     if head.addressee:
@@ -588,8 +589,7 @@ def _ocr_cc(entries: list[str], known: list[str]) -> list[str]:
     one edit away) changes nothing.
     """
     # A seal's mark beside the last entry comes as a cell of its own (市政府办公室。\t和).
-    entries = [split_list(entry.split("\t")[0])[0] if "\t" in entry and split_list(entry.split("\t")[0])
-               else entry for entry in entries]
+    entries = [entry.split("\t", 1)[0].strip(" 。.;；") or entry for entry in entries]
     kept = [entry for entry in entries if len(_HAN_CHAR.findall(entry)) >= 2]
     if not known:
         return kept
@@ -707,10 +707,12 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
     tail = _read_tail(cleaned, head.body_start, ocr)
     # Names and prefixes the store knows from text layers join the hand-made tables (which win).
     known = lexicon.store_lexicon(settings) if ocr else lexicon.Lexicon()
-    if ocr:
+    # The document's own n-grams, for the repairs of what it prints twice (OCR only).
+    grams = consensus.DocumentGrams.of(cleaned.text) if ocr else None
+    if grams is not None:
         prefixes = {**known.prefixes, **prefixes}
         names = sorted({*aliases.values(), *prefixes.values(), *known.issuers})
-        _ocr_consensus(head, tail, cleaned, names, suffixes)
+        _ocr_consensus(head, tail, cleaned, grams, names, suffixes)
     paras = cleaned.paragraphs
     meta = DocumentMetadata(
         doc_number=head.doc_number, category=head.category, title=head.title, addressee=head.addressee
@@ -750,9 +752,8 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
     if ocr and meta.contact is None:
         meta.contact = _ocr_contact(cleaned, head.body_start)
     meta.attachments = _attachments(cleaned, tail_start)
-    if ocr:
+    if grams is not None:
         # An attachment's title is printed twice (附件：… under the body, and over the attachment).
-        grams = consensus.DocumentGrams.of(cleaned.text)
         for attachment in meta.attachments:
             attachment.title = consensus.repair_value(attachment.title, grams)
     if meta.proposal_number is None and meta.proposer:

@@ -362,7 +362,7 @@ def _page_glyph_height(groups: list[list[_Word]]) -> float:
     """The page's typical character height: the median over lines of four or more Han characters."""
     heights = sorted(
         _glyph_height(group) for group in groups
-        if sum(is_cjk(ch) for w in group for ch in w.text) >= _TEXT_LINE_HAN
+        if _han_count(group) >= _TEXT_LINE_HAN
     )
     return float(heights[len(heights) // 2]) if heights else 0.0
 
@@ -384,7 +384,7 @@ def _without_edge_specks(words: list[_Word]) -> list[_Word]:
     paragraph start then looks like a continuation line); a printed mark touches its text. A mark
     Tesseract glued to the first word shows as that word being wider than its characters.
     """
-    if len(words) < 2 and not (words and len(words[0].text) > 1):
+    if not words or (len(words) == 1 and len(words[0].text) == 1):
         return words
     ordered = sorted(words, key=lambda w: w.left)
     pitch = _font_size(ordered)
@@ -719,10 +719,12 @@ def _take_second_look(
         found_lines.setdefault(word.line_key, []).append(word)
     replaced: set[tuple[int, int, int]] = set()
     dropped: set[tuple[int, int, int]] = set()
+    placed: set[tuple[int, int, int]] = set()  # second-look lines on the rows of a first-look line
     for key, group in lines.items():
         over = [k for k, fl in found_lines.items() if _overlaps_rows(group, fl)]
         if not over:
             continue
+        placed.update(over)
         in_band = top <= min(w.top for w in group) + _line_height(group) / 2 < bottom
         second = [w for k in over for w in found_lines[k]]
         more = _han_count(second) > _han_count(group)
@@ -733,7 +735,6 @@ def _take_second_look(
             # A line that stays (also one just outside the band, whose rows the band clipped).
             dropped.update(over)
     kept = [w for w in kept if w.line_key not in replaced]
-    placed = {k for k, fl in found_lines.items() if any(_overlaps_rows(g, fl) for g in lines.values())}
     for key, group in found_lines.items():
         if key not in placed and not _plausible_new_line(group):
             # On rows the first look left empty, a seal's ring read as marks (1 4111 INANAL 上月).
@@ -837,7 +838,7 @@ def _reread_doubtful_lines(
     cfg = settings["ocr"]
     groups = ocr_vote.doubtful_lines(words, float(cfg["reread_below"]), int(cfg["reread_max_chars"]),
                                      int(cfg["reread_lines"]),
-                                     lambda w: w.line_key[0] >= _SECOND_LOOK_BLOCK)
+                                     lambda w: _second_look([w]))
     if not groups:
         return words
     crops = [image.crop(ocr_vote.line_box(group, image.size)) for group in groups]

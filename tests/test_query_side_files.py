@@ -18,17 +18,11 @@ from index.postingstore import STORE_FILE
 from index.results import SearchRequest
 from index.search import SearchEngine
 from index.writer import DocumentIndex, whoosh_folder
-from ingest.settings import load_settings
 from ingest.store import RecordStore
+from tests.test_search import make_settings  # shipped settings on a folder, with [index] overrides
 
 # Plain in-memory path: no side files, no stored postings, no sub-query cache, every result scored.
 PLAIN = {"phrase_text_files": False, "posting_store_min_docs": 0, "result_cache_entries": 0}
-
-
-def make_settings(index_dir: Path, **index_overrides):
-    overrides = {("storage", "index_dir"): str(index_dir)}
-    overrides.update({("index", key): value for key, value in index_overrides.items()})
-    return load_settings(environ={}).with_overrides(overrides)
 
 
 @pytest.fixture(scope="module")
