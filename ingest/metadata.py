@@ -202,6 +202,11 @@ def _centred(para: Paragraph) -> bool:
     )
 
 
+# A masthead is set larger than this many times the body size (22 pt titles are 1.375 times the 16 pt
+# body; mastheads 25 pt and up, and a scan's size estimate may come out a few percent small).
+_MASTHEAD_SIZE = 1.45
+
+
 def _unread_header_line(para: Paragraph, text: str, body_size: float) -> bool:
     """A scanned header line in the 发文字号 or 分类 position that reads as neither: garbled, not a title."""
     compact = re.sub(r"\s+", "", text)
@@ -219,14 +224,15 @@ def _is_masthead(
     follows it: a title names its subject and ends in its 文种.
     """
     para = paras[index]
-    if para.size < 1.6 * body_size:
+    if para.size < _MASTHEAD_SIZE * body_size:
         return False
     compact = re.sub(r"\s+", "", para.text)
     if compact.endswith("文件") or (index == 0 and suffixes and _is_organisation(compact, suffixes)):
         return True
     following = paras[index + 1].text if index + 1 < len(paras) else ""
-    return bool(canonical_doc_number(following) or CATEGORY_LABEL.match(following)
-                or CATEGORY.match(following) or NUMBER_SHAPED.match(following))
+    # 分类 and 发文字号 may share the line under it, as cells (GB/T 9704 letter format).
+    return any(canonical_doc_number(cell) or CATEGORY_LABEL.match(cell) or CATEGORY.match(cell)
+               or NUMBER_SHAPED.match(cell) for cell in following.split("\t"))
 
 
 @dataclass
@@ -246,12 +252,19 @@ def _category_code(match: re.Match[str]) -> str:
     return match["code"].translate(_CODE_DIGIT).upper()
 
 
-def _read_header_cells(head: _Header, text: str) -> bool:
-    """Read a header row whose cells are each a 发文字号 or a 分类; False if any cell is something else."""
+def _read_header_cells(head: _Header, text: str, ocr: bool = False) -> bool:
+    """Read a header row whose cells are each a 发文字号 or a 分类; False if any cell is something else.
+
+    On a scan, a short cell read as neither (分实；呈 for 分类：B) leaves its field empty, as long as
+    another cell of the row is one.
+    """
     cells = [cell.strip() for cell in text.split("\t") if cell.strip()]
     numbers = [canonical_doc_number(cell) if len(cell) <= 40 else None for cell in cells]
     categories = [CATEGORY.match(cell) for cell in cells]
-    if not all(n or c for n, c in zip(numbers, categories, strict=True)):
+    read = [bool(n or c) for n, c in zip(numbers, categories, strict=True)]
+    short = [len(re.sub(r"\s+", "", cell)) <= _UNREAD_HEADER_LINE for cell in cells]
+    unread_ok = ocr and any(read) and all(ok or small for ok, small in zip(read, short, strict=True))
+    if not all(read) and not unread_ok:
         return False
     for number, category in zip(numbers, categories, strict=True):
         if number and head.doc_number is None:
@@ -272,7 +285,7 @@ def _read_header(doc: CleanDocument, ocr: bool = False, suffixes: tuple[str, ...
         if para.page > 2:
             break
         text = para.text
-        if "\t" in text and head.title is None and _read_header_cells(head, text):
+        if "\t" in text and head.title is None and _read_header_cells(head, text, ocr):
             # 分类 left and 发文字号 right on one baseline (GB/T 9704 allows both on the number line).
             index += 1
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -341,3 +342,42 @@ def test_a_batch_reads_its_scans_again_with_the_names_its_text_layers_sign(tesse
     assert scan.issuer == "景川市民政局"
     # A second run finds nothing new, so nothing is read again.
     assert ingest_paths([folder], settings, workers=1, show_progress=False).reread == 0
+
+
+@pytest.fixture(scope="module")
+def sample_library(tesseract: None, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Settings]:
+    """`make run`'s ingest: the bundled samples/ folder, two scans among ten text PDFs, one batch."""
+    from webapp.intake import ingest_paths
+
+    settings = make_settings(tmp_path_factory.mktemp("samples") / "index")
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    summary = ingest_paths([samples], settings, workers=2, show_progress=False)
+    assert (summary.added, summary.failed) == (12, [])
+    return samples, settings
+
+
+@pytest.mark.parametrize(("name", "category_readable"), [
+    ("09_zhengxie_b_jiceng_yiliao_scan.pdf", False), ("10_zhengxie_a1_taoci_pinpai_scan.pdf", True),
+])
+def test_the_bundled_sample_scans_read_as_their_specs_print_them(sample_library, name, category_readable):
+    """Masthead over a 分类 | 发文字号 row, title, salutation, signature, date and 抄送, as drawn.
+
+    The specs are what samples/make_samples.py drew. In the first scan the 分类 cell reads as marks
+    (分实；呈): its field stays empty, the rest of the header is still read.
+    """
+    import tomllib
+
+    samples, settings = sample_library
+    specs = tomllib.loads((samples / "specs.toml").read_text(encoding="utf-8"))["document"]
+    spec = next(s for s in specs if s["file"] == name)
+    with RecordStore(settings.path("storage", "index_dir")) as store:
+        record = store.get(store.source(str((samples / name).resolve())).id)
+    assert record.ocr_pages
+    assert record.doc_number == spec["doc_number"]
+    assert record.title == "".join(spec["title_lines"])
+    assert record.addressee == spec["addressee"].removeprefix("尊敬的").rstrip("：")
+    assert record.issuers == spec["signature"]
+    assert record.date == "-".join(f"{int(n):02d}" for n in re.findall(r"\d+", spec["date_text"]))
+    assert record.cc == spec["cc"]
+    # Never a wrong code: the printed one, or none where the scan left it unreadable.
+    assert record.category == (spec["category"] if category_readable else None)
