@@ -41,7 +41,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
-ENGINE_VERSION = "9"
+ENGINE_VERSION = "10"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
@@ -104,14 +104,78 @@ class OcrTimeoutError(RuntimeError):
 # --- availability ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Model:
+    """The trained data Tesseract reads with: language packs joined by '+', and the folder holding them.
+
+    `folder` None means Tesseract's own tessdata folder (Debian's tesseract-ocr-chi-sim).
+    """
+
+    languages: str
+    folder: Path | None = None
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The folder's trained-data file of each language (none for Tesseract's own folder)."""
+        if self.folder is None:
+            return ()
+        return tuple(self.folder / f"{lang}.traineddata" for lang in self.languages.split("+") if lang)
+
+    def arguments(self) -> list[str]:
+        """Tesseract's options selecting this model (a folder's models are read by the LSTM engine only)."""
+        where = ["--tessdata-dir", str(self.folder), "--oem", "1"] if self.folder else []
+        return ["-l", self.languages, *where]
+
+    def digest(self) -> str:
+        """What the cache key records of the model: its files' hash, or "system" for Tesseract's own."""
+        return _files_sha256(tuple(map(str, self.files))) if self.files else "system"
+
+
 @functools.lru_cache(maxsize=8)
-def unavailable_reason(languages: str = "chi_sim") -> str | None:
-    """`None` when Tesseract, poppler and the language packs are installed, else what to install."""
+def _files_sha256(paths: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def ocr_model(settings: Settings, use: str = "pages") -> Model:
+    """The model a read uses: "pages" (every page) or "codes" (the English read of a 分类 code).
+
+    Pages are read with `[ocr] languages` from `[ocr] tessdata_dir` (a folder without them is
+    reported by `unavailable_reason`); the code read falls back to Tesseract's own folder when that
+    folder lacks `code_languages`.
+    """
+    cfg = settings["ocr"]
+    folder = Path(cfg["tessdata_dir"]) if cfg["tessdata_dir"] else None
+    model = Model(str(cfg["code_languages" if use == "codes" else "languages"]), folder)
+    if use == "codes" and not all(path.is_file() for path in model.files):
+        return Model(model.languages)
+    return model
+
+
+def names_model(settings: Settings) -> Model | None:
+    """The second model name lines are read with (`[ocr] names_tessdata_dir`); None when switched off."""
+    cfg = settings["ocr"]
+    if not cfg["names_tessdata_dir"] or int(cfg["name_lines"]) <= 0:
+        return None
+    return Model(str(cfg["languages"]), Path(cfg["names_tessdata_dir"]))
+
+
+@functools.lru_cache(maxsize=8)
+def unavailable_reason(model: Model = Model("chi_sim")) -> str | None:
+    """`None` when Tesseract, poppler and the model's language packs are installed, else what to install."""
     missing = [tool for tool in ("tesseract", "pdftoppm") if shutil.which(tool) is None]
     if "tesseract" in missing:
         return f"OCR unavailable: the tesseract program is not installed (install it: {INSTALL_HINT})"
     if missing:
         return "OCR unavailable: pdftoppm is not installed (install it: apt-get install poppler-utils)"
+    if model.folder is not None:
+        absent = [path.name for path in model.files if not path.is_file()]
+        if absent:
+            return (f"OCR unavailable: {', '.join(absent)} is not in {model.folder} "
+                    "(the folder `[ocr] tessdata_dir` names)")
+        return None
     try:
         listing = subprocess.run(
             ["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30, check=False
@@ -119,7 +183,7 @@ def unavailable_reason(languages: str = "chi_sim") -> str | None:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"OCR unavailable: tesseract does not run ({exc}); reinstall it: {INSTALL_HINT}"
     installed = {line.strip() for line in listing.splitlines()[1:]}
-    absent = [lang for lang in languages.split("+") if lang and lang not in installed]
+    absent = [lang for lang in model.languages.split("+") if lang and lang not in installed]
     if absent:
         return (
             f"OCR unavailable: Tesseract language data {', '.join(absent)} is not installed "
@@ -132,7 +196,7 @@ def ocr_unavailable(settings: Settings) -> str | None:
     """Why this configuration cannot OCR (switched off is not a problem: returns None then)."""
     if not settings["ocr"]["enabled"]:
         return None
-    return unavailable_reason(str(settings["ocr"]["languages"]))
+    return unavailable_reason(ocr_model(settings))
 
 
 # --- blank pages -------------------------------------------------------------------------------
@@ -206,18 +270,21 @@ def render_page(path: Path, page_number: int, dpi: int, workdir: Path, timeout: 
         return image.convert("L")
 
 
-def run_tesseract(image: Image.Image, languages: str, psm: int, workdir: Path, timeout: float) -> list[_Word]:
+def run_tesseract(image: Image.Image, model: Model, psm: int, workdir: Path, timeout: float) -> list[_Word]:
     """Tesseract's words with boxes (pixels of `image`) and confidences, from its TSV output."""
     source = workdir / "ocr.pgm"
     image.save(source)
-    return parse_tsv(_tesseract_tsv(source, languages, psm, timeout))
+    return parse_tsv(_tesseract_tsv(source, model, psm, timeout))
 
 
-def _tesseract_tsv(source: Path, languages: str, psm: int, timeout: float) -> str:
+def _tesseract_tsv(source: Path, model: Model, psm: int, timeout: float) -> str:
     """Tesseract's TSV for an image file (or a text file listing images, one per line)."""
     # Workers already use every core; Tesseract's own OpenMP threads would only contend with them.
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    command = ["tesseract", str(source), "stdout", "-l", languages, "--psm", str(psm), "tsv"]
+    # The TSV output switched on by name: the `tsv` config file lives in Tesseract's own tessdata
+    # folder, which a model folder (`--tessdata-dir`) does not have.
+    command = ["tesseract", str(source), "stdout", *model.arguments(), "--psm", str(psm),
+               "-c", "tessedit_create_tsv=1"]
     try:
         done = subprocess.run(command, capture_output=True, timeout=timeout, env=env, check=False)
     except subprocess.TimeoutExpired as exc:
@@ -229,7 +296,7 @@ def _tesseract_tsv(source: Path, languages: str, psm: int, timeout: float) -> st
 
 
 def run_tesseract_many(
-    images: list[Image.Image], languages: str, psm: int, workdir: Path, timeout: float
+    images: list[Image.Image], model: Model, psm: int, workdir: Path, timeout: float
 ) -> list[list[_Word]]:
     """Words of each image, read by one Tesseract process given the list of image files."""
     listing = workdir / "images.txt"
@@ -239,7 +306,7 @@ def run_tesseract_many(
         image.save(paths[-1])
     listing.write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
     per_image: list[list[_Word]] = [[] for _ in images]
-    for page_num, word in parse_tsv(_tesseract_tsv(listing, languages, psm, timeout), with_page=True):
+    for page_num, word in parse_tsv(_tesseract_tsv(listing, model, psm, timeout), with_page=True):
         if 1 <= page_num <= len(images):
             per_image[page_num - 1].append(word)
     return per_image
@@ -479,14 +546,19 @@ def mean_confidence(words: list[_Word]) -> float:
 # `[ocr]` keys that change what Tesseract returns; a different value means a fresh OCR, not a cache hit.
 RESULT_KEYS = ("dpi", "languages", "psm", "rotation_check_below", "gap_reread_ink", "seal_clip_level",
                "gap_reread_min_conf", "gap_trusted_line_conf", "code_languages", "denoise",
-               "reread_below", "reread_max_chars", "reread_lines", "reread_scale")
+               "reread_below", "reread_max_chars", "reread_lines", "reread_scale", "name_lines")
 
 
 def cache_key(file_sha256: str, page_number: int, settings: Settings) -> str:
     """Key of one page's OCR: the file's bytes, not a caller's id (two runs may reuse an id for
     different files; bench ids such as `eval-3` did, and served one file's words for another)."""
     options = ":".join(str(settings["ocr"][name]) for name in RESULT_KEYS)
-    return hashlib.sha256(f"{file_sha256}:{page_number}:{options}:{ENGINE_VERSION}".encode()).hexdigest()
+    names = names_model(settings)
+    models = ":".join([ocr_model(settings).digest(), ocr_model(settings, "codes").digest(),
+                       names.digest() if names and unavailable_reason(names) is None else "none"])
+    return hashlib.sha256(
+        f"{file_sha256}:{page_number}:{options}:{models}:{ENGINE_VERSION}".encode()
+    ).hexdigest()
 
 
 def content_sha256(path: Path) -> str:
@@ -570,7 +642,7 @@ class _connect:
 def read_page(path: Path, page: RawPage, quality: PageQuality, settings: Settings) -> OcrResult | None:
     """OCR one unusable page. `None` when OCR is off or not installed, or the page is blank (no images)."""
     cfg = settings["ocr"]
-    if not cfg["enabled"] or unavailable_reason(str(cfg["languages"])) is not None:
+    if not cfg["enabled"] or unavailable_reason(ocr_model(settings)) is not None:
         return None
     if quality.reason == "no text layer" and not page_has_images(path, page.number):
         return None
@@ -611,7 +683,7 @@ def _ocr_page(
     path: Path, page: RawPage, settings: Settings, deadline: float
 ) -> tuple[list[_Word], tuple[int, int], float, list[str]]:
     cfg = settings["ocr"]
-    languages = str(cfg["languages"])
+    model = ocr_model(settings)
     psm = int(cfg["psm"])
     warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="gongwen-ocr-") as tmp:
@@ -621,14 +693,14 @@ def _ocr_page(
             # Scanner dust turns into stray marks and breaks up glyphs; a median filter removes specks
             # smaller than its window and leaves strokes that are wider.
             image = image.filter(ImageFilter.MedianFilter(int(cfg["denoise"])))
-        words = run_tesseract(image, languages, psm, workdir, _remaining(deadline))
+        words = run_tesseract(image, model, psm, workdir, _remaining(deadline))
         confidence = mean_confidence(words)
         if confidence < float(cfg["rotation_check_below"]):
             # Only doubtful pages pay for orientation detection; upright scans never do.
             rotation = detect_rotation(image, workdir, _remaining(deadline))
             if rotation:
                 turned = image.rotate(rotation, expand=True, fillcolor=255)
-                turned_words = run_tesseract(turned, languages, psm, workdir, _remaining(deadline))
+                turned_words = run_tesseract(turned, model, psm, workdir, _remaining(deadline))
                 # Upside-down Chinese still reads as (nonsense) Chinese: confidence tells them apart.
                 if mean_confidence(turned_words) > confidence:
                     image, words, confidence = turned, turned_words, mean_confidence(turned_words)
@@ -637,8 +709,12 @@ def _ocr_page(
             words = _reread_gaps(image, words, settings, workdir, deadline)
         if words and int(cfg["reread_lines"]) > 0:
             words = _reread_doubtful_lines(image, words, settings, workdir, deadline)
+        names = names_model(settings)
+        if words and names is not None and unavailable_reason(names) is None:
+            words = _reread_name_lines(image, words, names, int(cfg["name_lines"]), workdir, deadline)
         if words and str(cfg["code_languages"]):
-            words = _reread_category_codes(image, words, str(cfg["code_languages"]), workdir, deadline)
+            words = _reread_category_codes(image, words, ocr_model(settings, "codes"), workdir,
+                                           deadline)
     return words, image.size, confidence, warnings
 
 
@@ -687,7 +763,7 @@ def _reread_gaps(
         clipped = band.point(lambda v: 255 if v >= ink_level else v)
         clipped = ImageOps.expand(clipped, border=char, fill=255)
         found: list[_Word] = []
-        for word in run_tesseract(clipped, str(cfg["languages"]), 6, workdir, _remaining(deadline)):
+        for word in run_tesseract(clipped, ocr_model(settings), 6, workdir, _remaining(deadline)):
             if word.conf < float(cfg["gap_reread_min_conf"]):
                 continue
             word.left -= char
@@ -843,7 +919,7 @@ def _reread_doubtful_lines(
         return words
     crops = [image.crop(ocr_vote.line_box(group, image.size)) for group in groups]
     shown = [render(crop) for render in ocr_vote.renderings(float(cfg["reread_scale"])) for crop in crops]
-    found = run_tesseract_many(shown, str(cfg["languages"]), 6, workdir, _remaining(deadline))
+    found = run_tesseract_many(shown, ocr_model(settings), 6, workdir, _remaining(deadline))
     readings = [
         ["".join(w.text for w in sorted(found[k * len(crops) + i], key=lambda w: (w.line_key, w.left)))
          for k in range(len(shown) // len(crops))]
@@ -852,6 +928,32 @@ def _reread_doubtful_lines(
     for group, others in zip(groups, readings, strict=True):
         first = "".join(w.text for w in group)
         ocr_vote.apply_vote(group, ocr_vote.vote(first, others))
+    return [w for w in words if w.text]
+
+
+# --- names read by a second model --------------------------------------------------------------
+
+# Longest line read again for a name: a contact line with phone and e-mail runs to about 40 marks.
+_NAME_LINE_MAX_CHARS = 48
+
+
+def _reread_name_lines(
+    image: Image.Image, words: list[_Word], model: Model, limit: int, workdir: Path, deadline: float
+) -> list[_Word]:
+    """Read the lines printing a person's name with the second model; take its Chinese where they differ.
+
+    Debian's chi_sim (tessdata_fast) misreads some surnames and given names with confidence 90+ in
+    every rendering (熊 -> 能, 吕 -> 昌, 淑 -> 涉); tessdata's larger chi_sim reads them, but reads
+    running text worse, so it only gets these lines (all in one Tesseract run, psm 6 per crop).
+    """
+    groups = ocr_vote.name_lines(words, _NAME_LINE_MAX_CHARS, limit)
+    if not groups:
+        return words
+    crops = [image.crop(ocr_vote.line_box(group, image.size)) for group in groups]
+    found = run_tesseract_many(crops, model, 6, workdir, _remaining(deadline))
+    for group, seen in zip(groups, found, strict=True):
+        second = "".join(w.text for w in sorted(seen, key=lambda w: (w.line_key, w.left)))
+        ocr_vote.apply_vote(group, ocr_vote.merge_han("".join(w.text for w in group), second))
     return [w for w in words if w.text]
 
 
@@ -866,14 +968,14 @@ _CODE_MIN_CONF = 60.0
 
 
 def _reread_category_codes(
-    image: Image.Image, words: list[_Word], languages: str, workdir: Path, deadline: float
+    image: Image.Image, words: list[_Word], model: Model, workdir: Path, deadline: float
 ) -> list[_Word]:
     """Read the code after a 分类 label again with a Latin model when chi_sim did not give one.
 
     chi_sim reads a lone B as 也 or drops it; an English read of just the few characters after
     the label reads the letter that is printed. Nothing is filled in when that read finds no code.
     """
-    if unavailable_reason(languages) is not None:
+    if unavailable_reason(model) is not None:
         return words
     lines: dict[tuple[int, int, int], list[_Word]] = {}
     for word in words:
@@ -892,7 +994,7 @@ def _reread_category_codes(
         for offset in (0.2, 0.6, 1.0):
             start = ordered[0].left + (len(label.group(1)) + offset) * pitch
             box = (int(start), int(top - 0.3 * pitch), int(start + 5 * pitch), int(bottom + 0.3 * pitch))
-            for found in run_tesseract(image.crop(box), languages, 7, workdir, _remaining(deadline)):
+            for found in run_tesseract(image.crop(box), model, 7, workdir, _remaining(deadline)):
                 code = _CODE_TOKEN.search(found.text)
                 if code and (best is None or found.conf > best[0]):
                     best = (found.conf, code.group(1), box)

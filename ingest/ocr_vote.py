@@ -5,10 +5,15 @@ where one misread character spoils the whole value. A line holding a low-confide
 the page and read again in a few renderings (plain, binarised, enlarged); all crops of a page go to
 one Tesseract run, so a page costs one extra run, not one per line. A character of the first
 reading changes only when most readings agree on another.
+
+Lines naming a person get a different treatment (`name_lines`, `merge_han`): no rendering mends a
+name Tesseract's fast model misreads with confidence (熊 as 能, in every rendering), so they are
+read by a second, larger model and its Chinese characters are taken where the two differ.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -132,3 +137,54 @@ def apply_vote(group: Sequence[Word], outcome: Sequence[str]) -> bool:
             changed = True
             word.text = text
     return changed
+
+
+# Lines printing a person's name: the contact line (联系人：… / 联系电话) and a salutation ending in
+# the addressee's role (尊敬的熊飞委员：, 周桂英等代表：).
+_CONTACT_LINE = re.compile(r"联系人|系人[:：]|联系电话")
+_SALUTATION_LINE = re.compile(r"(委员|代表|同志)[:：;；]?$")
+_HAN = re.compile(r"^[\u3400-\u9fff]+$")
+# A salutation is short: 尊敬的 + a name of up to four characters (or a few names) + role + colon.
+_SALUTATION_MAX = 16
+# Readings sharing less than this (difflib ratio) are of different crops: no merge.
+_MERGE_MIN_RATIO = 0.6
+
+
+def name_lines(words: Sequence[Word], max_chars: int, limit: int) -> list[list[Word]]:
+    """The page's lines (words left to right) that print a person's name, at most `limit`, top first."""
+    lines: dict[tuple[int, int, int], list[Word]] = {}
+    for word in words:
+        lines.setdefault(word.line_key, []).append(word)
+    chosen = []
+    for group in lines.values():
+        ordered = sorted(group, key=lambda w: w.left)
+        text = "".join(w.text for w in ordered)
+        if len(text) > max_chars:
+            continue
+        if _CONTACT_LINE.search(text) or (len(text) <= _SALUTATION_MAX and _SALUTATION_LINE.search(text)):
+            chosen.append(ordered)
+    chosen.sort(key=lambda group: min(w.top for w in group))
+    return chosen[:limit]
+
+
+def merge_han(first: str, second: str) -> list[str]:
+    """For each character of `first`, what to put there: `second`'s Chinese where both read Chinese.
+
+    Digits, Latin and marks stay as first read (the fast model reads those as well as the larger
+    one); a span of Chinese characters the two read differently takes the second reading, also when
+    it is shorter or longer (张了次 -> 张欣). Same shape as `vote`'s result, for `apply_vote`.
+    """
+    result = list(first)
+    if not second or SequenceMatcher(None, first, second, autojunk=False).ratio() < _MERGE_MIN_RATIO:
+        return result
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, first, second, autojunk=False).get_opcodes():
+        ours, theirs = first[i1:i2], second[j1:j2]
+        if tag != "replace":
+            continue
+        if _HAN.match(ours) and _HAN.match(theirs):
+            result[i1:i2] = [theirs] + [""] * (i2 - i1 - 1)
+        elif len(ours) == len(theirs):
+            for k, (mine, other) in enumerate(zip(ours, theirs, strict=True)):
+                if _HAN.match(mine) and _HAN.match(other):
+                    result[i1 + k] = other
+    return result

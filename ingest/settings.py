@@ -25,6 +25,8 @@ PATH_KEYS = {
     ("index", "synonyms"),
     ("index", "stopwords"),
     ("index", "similar_stopwords"),
+    ("ocr", "tessdata_dir"),
+    ("ocr", "names_tessdata_dir"),
 }
 
 

@@ -21,7 +21,7 @@ from ingest.quality import assess_page
 from ingest.record import DocumentRecord
 from ingest.settings import Settings, load_settings
 from ingest.store import RecordStore
-from tests.fixtures.make_scanned import UNIQUE_PHRASE
+from tests.fixtures.make_scanned import CONTACT_NAME, UNIQUE_PHRASE
 
 pytestmark = pytest.mark.ocr
 
@@ -29,6 +29,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPLY = FIXTURES / "scanned_reply.pdf"
 TURNED = FIXTURES / "scanned_turned.pdf"
 MIXED = FIXTURES / "scanned_mixed.pdf"
+CONTACT = FIXTURES / "scanned_contact.pdf"
 
 
 def make_settings(index_dir: Path, **ocr_overrides: object) -> Settings:
@@ -41,7 +42,7 @@ def make_settings(index_dir: Path, **ocr_overrides: object) -> Settings:
 def tesseract() -> None:
     """Tesseract with chi_sim must be installed; in CI its absence is a failure, never a skip."""
     ocr.unavailable_reason.cache_clear()
-    reason = ocr.unavailable_reason("chi_sim")
+    reason = ocr.unavailable_reason(ocr.ocr_model(load_settings(environ={})))
     if reason and os.environ.get("CI", "").lower() == "true":
         pytest.fail(reason)
     if reason:
@@ -153,7 +154,7 @@ def test_missing_tesseract_gives_one_message_naming_the_packages(tmp_path, monke
     ocr.unavailable_reason.cache_clear()
     try:
         record = read_document(REPLY, make_settings(tmp_path / "index"))
-        reason = ocr.unavailable_reason("chi_sim")
+        reason = ocr.unavailable_reason(ocr.ocr_model(load_settings(environ={})))
     finally:
         ocr.unavailable_reason.cache_clear()
     assert reason is not None and "apt-get install tesseract-ocr tesseract-ocr-chi-sim" in reason
@@ -162,8 +163,39 @@ def test_missing_tesseract_gives_one_message_naming_the_packages(tmp_path, monke
 
 
 def test_missing_language_data_is_named(tesseract):
-    reason = ocr.unavailable_reason("chi_sim+klingon")
+    reason = ocr.unavailable_reason(ocr.Model("chi_sim+klingon"))
     assert reason is not None and "klingon" in reason and "tesseract-ocr-chi-sim" in reason
+
+
+def test_a_tessdata_folder_without_the_language_is_named(tmp_path, tesseract):
+    settings = make_settings(tmp_path / "index", tessdata_dir=str(tmp_path))
+    reason = ocr.ocr_unavailable(settings)
+    assert reason is not None and "chi_sim.traineddata" in reason and str(tmp_path) in reason
+    assert "tessdata_dir" in reason
+    # The 分类 code's English read falls back to Tesseract's own folder instead.
+    assert ocr.ocr_model(settings, "codes") == ocr.Model("eng")
+
+
+def test_name_lines_get_the_bundled_model_and_it_keys_the_cache(tmp_path):
+    settings = make_settings(tmp_path / "index")
+    assert ocr.ocr_model(settings) == ocr.Model("chi_sim")  # pages: Debian's model
+    assert ocr.Model("chi_sim").arguments() == ["-l", "chi_sim"]
+    names = ocr.names_model(settings)
+    assert names is not None and names.files and all(path.is_file() for path in names.files)
+    assert names.arguments()[-4:] == ["--tessdata-dir", str(names.folder), "--oem", "1"]
+    off = make_settings(tmp_path / "index", names_tessdata_dir="")
+    assert ocr.names_model(off) is None
+    assert ocr.cache_key("ab", 1, settings) != ocr.cache_key("ab", 1, off)
+
+
+def test_a_name_the_fast_model_misreads_is_read_by_the_second_model(tesseract, tmp_path):
+    record = read_document(CONTACT, make_settings(tmp_path / "a"))
+    assert record.contact is not None and record.contact.name == CONTACT_NAME
+    assert record.contact.phone == "19912218777"
+    # Without the second read the page's own model gives another surname: the read is what mends it.
+    alone = read_document(CONTACT, make_settings(tmp_path / "b", names_tessdata_dir=""))
+    assert alone.contact is not None and alone.contact.name != CONTACT_NAME
+    assert alone.contact.name[1:] == CONTACT_NAME[1:] and alone.contact.phone == "19912218777"
 
 
 def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
@@ -305,11 +337,11 @@ def test_an_unread_category_code_is_read_again_in_latin(tesseract, tmp_path):
         return image, words
 
     image, words = scan("分类：B")
-    reread = ocr._reread_category_codes(image, words, "eng", tmp_path, time.monotonic() + 60)
+    reread = ocr._reread_category_codes(image, words, ocr.Model("eng"), tmp_path, time.monotonic() + 60)
     assert "".join(w.text for w in sorted(reread, key=lambda w: w.left)).endswith("B")
     # nothing printed after the label: nothing is made up
     image, words = scan("分类：")
-    again = ocr._reread_category_codes(image, words, "eng", tmp_path, time.monotonic() + 60)
+    again = ocr._reread_category_codes(image, words, ocr.Model("eng"), tmp_path, time.monotonic() + 60)
     assert "".join(w.text for w in sorted(again, key=lambda w: w.left)) == "分类："
 
 

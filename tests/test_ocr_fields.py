@@ -31,6 +31,31 @@ def test_a_character_changes_only_when_most_readings_agree():
     )
 
 
+def test_a_second_models_chinese_replaces_the_first_reading_but_not_its_digits():
+    def merged(first: str, second: str) -> str:
+        return "".join(ocr_vote.merge_han(first, second))
+
+    assert merged("联系人：能琴海，电话：1991", "联系人:熊琴海,电话:1S91") == "联系人：熊琴海，电话：1991"
+    # A span read as other Chinese of another length is taken whole (张了次 -> 张欣) ...
+    assert merged("联系人及联系电话：张了次177", "联系人及联系电话:张欣177") == "联系人及联系电话：张欣177"
+    # ... and a second reading of another crop (garbage) changes nothing.
+    assert merged("尊敬的能飞委员：", "吊") == "尊敬的能飞委员："
+    assert len(ocr_vote.merge_han("张了次", "张欣")) == 3  # one entry per character, like `vote`
+
+
+def test_name_lines_are_contact_lines_and_short_salutations():
+    def line(text: str, number: int) -> list[ocr_vote.Word]:
+        return [ocr_vote.Word(text, 100, 100 * number, 40 * len(text), 40, 95.0, (1, 1, number))]
+
+    words = [w for number, text in enumerate([
+        "尊敬的熊飞委员：", "您提出的关于加强人大代表联络站建设的建议收悉，现答复如下", "全国人大代表：",
+        "（联系人：崔德淑；联系电话：0798-8139594）", "感谢您对我们工作的关心和支持！",
+    ]) for w in line(text, number)]
+    chosen = ["".join(w.text for w in group) for group in ocr_vote.name_lines(words, 48, 6)]
+    assert chosen == ["尊敬的熊飞委员：", "全国人大代表：", "（联系人：崔德淑；联系电话：0798-8139594）"]
+    assert len(ocr_vote.name_lines(words, 48, 1)) == 1
+
+
 def test_voted_characters_keep_the_word_boxes():
     words = [ocr._Word("龙起", 10, 5, 60, 30, 70.0, (1, 1, 1)),
              ocr._Word("红", 70, 5, 30, 30, 0.0, (1, 1, 1))]
@@ -95,11 +120,12 @@ def test_one_tesseract_run_reads_a_list_of_crops_like_single_images():
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         page = ocr.render_page(REPLY, 1, 300, workdir, 60)
-        words = ocr.run_tesseract(page, "chi_sim", 3, workdir, 120)
+        model = ocr.ocr_model(load_settings(environ={}))
+        words = ocr.run_tesseract(page, model, 3, workdir, 120)
         lines = ocr_vote.doubtful_lines(words, below=101, max_chars=24, limit=3, skip=lambda w: False)
         crops = [page.crop(ocr_vote.line_box(line, page.size)) for line in lines]
-        together = ocr.run_tesseract_many(crops, "chi_sim", 6, workdir, 120)
-        alone = [ocr.run_tesseract(crop, "chi_sim", 6, workdir, 60) for crop in crops]
+        together = ocr.run_tesseract_many(crops, model, 6, workdir, 120)
+        alone = [ocr.run_tesseract(crop, model, 6, workdir, 60) for crop in crops]
     assert len(crops) == 3
     assert [[w.text for w in ws] for ws in together] == [[w.text for w in ws] for ws in alone]
     assert all(ws for ws in together)
