@@ -131,6 +131,15 @@ def load_issuer_aliases(path: str) -> tuple[dict[str, str], dict[str, str], tupl
     return dict(data.get("aliases", {})), dict(data.get("prefixes", {})), suffixes
 
 
+@lru_cache(maxsize=8)
+def load_copied_bodies(path: str) -> tuple[str, ...]:
+    """The bodies 抄送 lines often name (`[copied]` of the issuer file), each local one at every level."""
+    with open(path, "rb") as handle:
+        copied = tomllib.load(handle).get("copied", {})
+    local = [level + body for level in copied.get("levels", []) for body in copied.get("local", [])]
+    return tuple(dict.fromkeys([*local, *copied.get("national", [])]))
+
+
 def _is_organisation(text: str, suffixes: tuple[str, ...]) -> bool:
     """An issuing body's name: short, no 关于, ends like 人民政府, 局, 委员会 …"""
     return len(text) <= 30 and "关于" not in text and text.endswith(suffixes)
@@ -758,8 +767,10 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
             meta.cc = split_list(match["list"])
             break
     if ocr:
-        meta.cc = [_organisation_ending(entry, cleaned.text, known.cc, suffixes)
-                   for entry in _ocr_cc(meta.cc, known.cc)]
+        copied = load_copied_bodies(str(settings.path("ingest", "issuer_aliases")))
+        bodies = list(dict.fromkeys([*known.cc, *copied]))
+        meta.cc = [_organisation_ending(entry, cleaned.text, bodies, suffixes)
+                   for entry in _ocr_cc(meta.cc, bodies)]
         meta.addressee = _ocr_addressee(meta.addressee, known.addressees)
     meta.contact = _contact(cleaned, head.body_start)
     if ocr and meta.contact is None:

@@ -81,6 +81,9 @@ _SEAL_MAX_MM = 60
 # A second-look line on rows the first look left empty is kept with this confidence or Han share.
 _NEW_LINE_CONF = 40.0
 _NEW_LINE_HAN_SHARE = 0.5
+# A seal's ring read as a mark or two of digits is no number: a second look counts as reading more
+# than the first when it finds at least this many more digits (and no less Chinese).
+_HIDDEN_DIGITS = 3
 # Marks dust reads as; one standing more than this many characters apart from the text is dropped.
 _SPECK_MARKS = frozenset("“”\"'‘’`.,，、。·:：;；-_~")
 _SPECK_GAP = 0.6
@@ -803,7 +806,7 @@ def _take_second_look(
         placed.update(over)
         in_band = top <= min(w.top for w in group) + _line_height(group) / 2 < bottom
         second = [w for k in over for w in found_lines[k]]
-        more = _han_count(second) > _han_count(group)
+        more = _reads_more(second, group)
         better = more or mean_confidence(second) > mean_confidence(group)
         if in_band and ((key not in trusted and better and _plausible_new_line(second)) or (seal and more)):
             replaced.add(key)
@@ -822,6 +825,17 @@ def _plausible_new_line(words: list[_Word]) -> bool:
     """A second-look reading worth having: mostly Chinese, or read with confidence (not a seal's ring)."""
     chars = sum(len(w.text) for w in words)
     return mean_confidence(words) >= _NEW_LINE_CONF or _han_count(words) >= _NEW_LINE_HAN_SHARE * chars
+
+
+def _reads_more(second: list[_Word], first: list[_Word]) -> bool:
+    """The second look read what the seal hid: more Chinese, or as much and a longer run of digits
+    (a telephone number whose end runs under the seal's ring: 联系电话：079 | 0798-8284249)."""
+    more_han = _han_count(second) - _han_count(first)
+    return more_han > 0 or (more_han == 0 and _digit_count(second) - _digit_count(first) >= _HIDDEN_DIGITS)
+
+
+def _digit_count(words: list[_Word]) -> int:
+    return sum(ch.isdigit() for w in words for ch in w.text)
 
 
 def _han_count(words: list[_Word]) -> int:

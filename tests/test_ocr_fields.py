@@ -301,6 +301,18 @@ def test_scanned_cc_entries_lose_seal_debris_and_mend_one_character_off_a_known_
     assert _ocr_cc(["市政府办公室。\t和"], []) == ["市政府办公室"]
 
 
+def test_bodies_often_copied_mend_scanned_cc_entries_without_any_text_layer():
+    from ingest.metadata import _ocr_cc, load_copied_bodies
+
+    settings = load_settings(environ={})
+    bodies = list(load_copied_bodies(str(settings.path("ingest", "issuer_aliases"))))
+    assert "县人大常委会代表工作委员会" in bodies and "国务院办公厅" in bodies  # every level; national
+    read = ["市人大笛委会办公室", "区政府攻查室", "市政协办公室", "市民政局", "市发展和改革委员会"]
+    # Entries printed exactly as a listed body, and bodies not listed (short ones), stay as read.
+    assert _ocr_cc(read, bodies) == ["市人大常委会办公室", "区政府督查室", "市政协办公室", "市民政局",
+                                     "市发展和改革委员会"]
+
+
 def test_the_store_lexicon_knows_cc_entries_printed_by_several_text_layers(tmp_path):
     from ingest.lexicon import store_lexicon
     from ingest.record import DocumentRecord
@@ -360,6 +372,15 @@ def test_a_second_look_replaces_a_doubtful_line_only_with_a_better_reading():
     kept = ocr._take_second_look(words, first, trusted, more, 1350, 1500, seal=True)
     assert "抄送:市政府办公室，市委督查室。" in [w.text for w in kept]
     assert "抄送:市政府办公室，j" not in [w.text for w in kept]
+    # ... and so is one whose telephone number ran on under the seal's ring; a digit or two more
+    # (the ring read as 1) is no number and leaves the first reading.
+    phone = {(6, 1, 1): line("(联系人:杨艳博，联系电话:079", 1600, 85.0, 6)}
+    words = phone[(6, 1, 1)]
+    readings = [("(联系人:杨艳博，联系电话:0798-8284249)", True), ("(联系人:杨艳博，联系电话:079 1", False)]
+    for second, taken in readings:
+        found = line(second, 1602, 75.0, 10_903)
+        kept = ocr._take_second_look(words, phone, {(6, 1, 1)}, found, 1550, 1700, seal=True)
+        assert [w.text for w in kept] == [second if taken else "(联系人:杨艳博，联系电话:079"]
 
 
 def test_a_scanned_date_beside_seal_debris_is_the_date(tmp_path):
