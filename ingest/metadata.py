@@ -140,6 +140,13 @@ def load_copied_bodies(path: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*local, *copied.get("national", [])]))
 
 
+@lru_cache(maxsize=8)
+def load_addressed_lines(path: str) -> tuple[str, ...]:
+    """主送 lines printed on document after document (`[addressed]` of the issuer file)."""
+    with open(path, "rb") as handle:
+        return tuple(tomllib.load(handle).get("addressed", {}).get("lines", []))
+
+
 def _is_organisation(text: str, suffixes: tuple[str, ...]) -> bool:
     """An issuing body's name: short, no 关于, ends like 人民政府, 局, 委员会 …"""
     return len(text) <= 30 and "关于" not in text and text.endswith(suffixes)
@@ -767,11 +774,12 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
             meta.cc = split_list(match["list"])
             break
     if ocr:
-        copied = load_copied_bodies(str(settings.path("ingest", "issuer_aliases")))
-        bodies = list(dict.fromkeys([*known.cc, *copied]))
+        issuer_file = str(settings.path("ingest", "issuer_aliases"))
+        bodies = list(dict.fromkeys([*known.cc, *load_copied_bodies(issuer_file)]))
         meta.cc = [_organisation_ending(entry, cleaned.text, bodies, suffixes)
                    for entry in _ocr_cc(meta.cc, bodies)]
-        meta.addressee = _ocr_addressee(meta.addressee, known.addressees)
+        lines = list(dict.fromkeys([*known.addressees, *load_addressed_lines(issuer_file)]))
+        meta.addressee = _ocr_addressee(meta.addressee, lines)
     meta.contact = _contact(cleaned, head.body_start)
     if ocr and meta.contact is None:
         meta.contact = _ocr_contact(cleaned, head.body_start)

@@ -313,6 +313,19 @@ def test_bodies_often_copied_mend_scanned_cc_entries_without_any_text_layer():
                                      "市发展和改革委员会"]
 
 
+def test_a_scanned_standard_addressee_line_is_read_as_printed_without_any_text_layer():
+    from ingest.metadata import _ocr_addressee, load_addressed_lines
+
+    settings = load_settings(environ={})
+    lines = list(load_addressed_lines(str(settings.path("ingest", "issuer_aliases"))))
+    printed = "各省、自治区、直辖市人民政府，国务院各部委、各直属机构"
+    assert _ocr_addressee("各省自治区、直辖市人民政府，国务院名部委、各直属机构", lines) == printed
+    # A salutation to a person, and a line more than an edit per 12 characters off, stay as read.
+    assert _ocr_addressee("熊飞委员", lines) == "熊飞委员"
+    other = "各县（市、区）人民政府，市政府各部门"
+    assert _ocr_addressee(other, lines) == other
+
+
 def test_the_store_lexicon_knows_cc_entries_printed_by_several_text_layers(tmp_path):
     from ingest.lexicon import store_lexicon
     from ingest.record import DocumentRecord
