@@ -45,7 +45,10 @@ _UNREAD_HEADER_LINE = 8
 SALUTATION_PREFIX = re.compile(r"^(?:尊敬的|尊[\u4e00-\u9fff]的(?=\S{2}))")
 # On a scan both characters before 的 may be misread (章黎的何艳英委员): two characters and 的 before
 # a personal name with its role can only be the salutation.
-OCR_SALUTATION = re.compile(r"^[\u4e00-\u9fff]{2}的(?=[\u4e00-\u9fff]{2,4}(?:等)?(?:委员|代表)$)")
+# A scanned 尊敬的 misread (草敬的) or with a speck read into it (尊和敬的) before a name and role.
+OCR_SALUTATION = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2}|尊[\u4e00-\u9fff]敬)的(?=[\u4e00-\u9fff]{2,4}(?:等)?(?:委员|代表)$)"
+)
 # Specks before or after a signature read as marks (。景川市…, …委员会、四 is another matter).
 _EDGE_MARKS = re.compile(r"^[^\u4e00-\u9fff]+|[^\u4e00-\u9fff）)]+$")
 ROLE_SUFFIX = re.compile(r"(?:等)?(?:委员|代表)$")
@@ -609,6 +612,25 @@ def _ocr_consensus(
 
 
 _HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
+# A scanned title opening 关于 with 关 read as 大, 美 or 天, or 于 as 千, 干 or 子 (大于开展…的通知).
+_OCR_TITLE_OPENING = re.compile(r"^(?:[大美天]于|关[千干子])")
+
+
+def _ocr_title(title: str, doc_types: tuple[tuple[str, str], ...]) -> str:
+    """A scanned title with its opening 关于 and its closing 文种 as GB/T 9704 titles always have them.
+
+    A title ending in no 文种 whose last character, changed, ends it in exactly one (工作方宁 → 工作方案)
+    takes that 文种; nothing else is guessed.
+    """
+    title = _OCR_TITLE_OPENING.sub("关于", title)
+    if doc_type_of(title, doc_types) is not None or len(title) < 4:
+        return title
+    mended = {title[:-1] + ending[-1] for ending, _ in doc_types
+              if len(ending) >= 2 and title[:-1].endswith(ending[:-1])}
+    return mended.pop() if len(mended) == 1 else title
+
+
+_CC_TRAILING_DEBRIS = re.compile(r"[\s。.;；]*[A-Za-z\\/|]+[\s.]*$")
 
 
 def _ocr_cc(entries: list[str], known: list[str]) -> list[str]:
@@ -617,8 +639,10 @@ def _ocr_cc(entries: list[str], known: list[str]) -> list[str]:
     Known entries are those several text-layer documents print. A tie (市政府办公室 and 市政协办公室 both
     one edit away) changes nothing.
     """
-    # A seal's mark beside the last entry comes as a cell of its own (市政府办公室。\t和).
-    entries = [entry.split("\t", 1)[0].strip(" 。.;；") or entry for entry in entries]
+    # A seal's mark beside the last entry comes as a cell of its own (市政府办公室。\t和), or as Latin
+    # marks after it (市政府办公室。 AS, 市政府督查室\).
+    entries = [_CC_TRAILING_DEBRIS.sub("", entry.split("\t", 1)[0]).strip(" 。.;；") or entry
+               for entry in entries]
     kept = [entry for entry in entries if len(_HAN_CHAR.findall(entry)) >= 2]
     if not known:
         return kept
@@ -742,6 +766,8 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
         prefixes = {**known.prefixes, **prefixes}
         names = sorted({*aliases.values(), *prefixes.values(), *known.issuers})
         _ocr_consensus(head, tail, cleaned, grams, names, suffixes)
+        if head.title:
+            head.title = _ocr_title(head.title, doc_types)
     paras = cleaned.paragraphs
     meta = DocumentMetadata(
         doc_number=head.doc_number, category=head.category, title=head.title, addressee=head.addressee

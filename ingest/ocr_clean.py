@@ -58,6 +58,15 @@ _DATE_LINE = re.compile(
     rf"{_SPACES}(?:[{_HAN}]{_SPACES}日|[{_HAN}]){_EDGE_SPECKS}$"
 )
 _EDGE_SPECKS_RUN = re.compile(rf"^{_EDGE_SPECKS}|{_EDGE_SPECKS}$")
+# A line that is only a 成文日期 whose digits a seal spoiled: a one read as 工 ] | l, a seven as 了, a
+# four as +, a mark pushed into the year (202+4年, 2020人年), the 日 after the day lost (2020年8月了).
+_DATE_DIGIT_LOOKALIKES = str.maketrans({"工": "1", "]": "1", "|": "1", "l": "1", "I": "1", "丨": "1",
+                                        "了": "7", "+": "4"})
+_LOOKALIKE_DIGITS = "0-9工\\]|lI丨了+"
+_SPOILED_DATE_LINE = re.compile(
+    rf"^(?P<y>(?:19|20)[0-9+人]{{2,3}})年(?P<m>[{_LOOKALIKE_DIGITS}]{{1,2}})月"
+    rf"(?P<d>[{_LOOKALIKE_DIGITS}]{{1,2}})日?$"
+)
 _NOT_NUMERAL = rf"(?![〇零一二三四五六七八九十])[{_HAN}]"
 # A 成文日期 in Chinese numerals whose 年 or 日 a seal spoiled (一九九六年六月二十九晶).
 _CN_DATE_SHAPE = re.compile(
@@ -73,8 +82,8 @@ _CN_DATE_LINE = re.compile(
 # (二 O 〇 OO 五年): between a leading 二 and a last digit, four numerals leave room for two zeros.
 _SPLIT_ZEROS_YEAR = re.compile(r"^(二)[Oo0○〇]{3,}([一二三四五六七八九])(?=年[一二三四五六七八九十]{1,3}月)")
 _CC_LABEL = re.compile(rf"^(\s*抄){_SPACES}(?!报)[{_HAN}]{_SPACES}(?=[:：])")
-# An opening 〈 or 《 closed by a parenthesis is a parenthesis: 各县〈市、区 ), 《此件公开发布 ).
-_ANGLE_PAREN = re.compile(rf"[〈《]{_SPACES}([^〈〉《》()（）]*[{_HAN}][^〈〉《》()（）]*?){_SPACES}[)）]")
+# An opening 〈, 《 or 【 closed by a parenthesis is a parenthesis: 各县〈市、区 ), 《此件公开发布 ).
+_ANGLE_PAREN = re.compile(rf"[〈《【]{_SPACES}([^〈〉《》()（）]*[{_HAN}][^〈〉《》()（）]*?){_SPACES}[)）]")
 _SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{_HAN}]){_SPACES}(?=[{_HAN}])")
 _DIGIT = r"[0-9]"
 # O/o between digits is a zero; l, I or | between digits is a one.
@@ -119,6 +128,20 @@ def _repair_number_line(text: str) -> str:
     return f"{prefix}〔{match['year']}〕{seq}号"
 
 
+def _spoiled_date(compact: str) -> str | None:
+    """2022年4月1日 from a date line read as 2022年4月工日, 202+4年+月26日 or 2020年8月了; else None."""
+    match = _SPOILED_DATE_LINE.match(compact)
+    if not match or compact.endswith("日") and not re.search(r"[^0-9年月日]", compact):
+        return None
+    year = re.sub(r"[^0-9]", "", match["y"])
+    month, day = (match[part].translate(_DATE_DIGIT_LOOKALIKES) for part in ("m", "d"))
+    if len(year) != 4 or not (month.isdigit() and day.isdigit()):
+        return None
+    if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31):
+        return None
+    return f"{year}年{int(month)}月{int(day)}日"
+
+
 def repair_ocr_line(text: str) -> str:
     """One OCR line with Chinese punctuation, digits and numerals restored; spaces are left to `clean.py`."""
     text = _YEAR_BRACKET.sub(r"〔\1〕", text)
@@ -138,6 +161,7 @@ def repair_ocr_line(text: str) -> str:
     text = _PAREN_CJK.sub(r"（\1）", text)
     text = _DATE_LINE.sub(r"\1年\2月\3日", text)
     compact = re.sub(r"\s+", "", text)
+    text = _spoiled_date(_EDGE_SPECKS_RUN.sub("", compact)) or text
     if _SPLIT_ZEROS_YEAR.match(compact):
         compact = _SPLIT_ZEROS_YEAR.sub(r"\1〇〇\2", compact)
         text = compact

@@ -225,6 +225,13 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("2018千12月26提", "2018年12月26日"),
         # specks beside a date line read as marks
         (". 2024年9月27日，", "2024年9月27日"),
+        # A seal over the date: a one read as 工 or ], a four as +, a mark in the year, 日 lost.
+        ("2022年4月工日", "2022年4月1日"),
+        ("各县【市、区 ) 财政局，市直各预算单位", "各县（市、区） 财政局，市直各预算单位"),  # spaces: clean.py
+        ("2019年5月 ] 日", "2019年5月1日"),
+        ("202+4年 + 月26日", "2024年4月26日"),
+        ("2020人年7月25日", "2020年7月25日"),
+        ("2020年8月了", "2020年8月7日"),
         ("2020年8月20上日", "2020年8月20日"),
         ("2022 年 5 月 20 日 /", "2022年5月20日"),
         ("二〇二四年九月二十七日，", "二〇二四年九月二十七日"),
@@ -260,7 +267,7 @@ def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
      # a number line whose number is not digits stays as read (the field will stay empty)
      "景 公 字 [20191 2", "景府发 [2024] 号", "〈论语〉", "答复国务院", "抄报：省政府", "12月3日 目标",
      "办公打印机", "2018 年 12 月 26 号 文件", "纳入民生保障", "（2024年5月3日）", "提升生态恢复力",
-     "2018年12月26号文", "抄报：省政府办公厅"],
+     "2018年12月26号文", "抄报：省政府办公厅", "2019年5月底前", "2019年13月工日", "2020年8月了解"],
 )
 def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):
     assert repair_ocr_line(kept) == kept

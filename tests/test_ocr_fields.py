@@ -171,7 +171,7 @@ def test_a_scanned_salutation_whose_colon_was_misread_is_still_the_addressee(tmp
             ("进行了学习与讨论，非常感谢您对生态文明建设的建议。现将主要", "left", 591.0, 16.0),
             ("工作情况汇报如下：一是推进声环境功能区划分调整，城市声环境", "left", 562.0, 16.0),
             ("功能区夜间达标率达到83.2%。", "left", 533.0, 16.0)]
-    for misread in ("梁丽云委员，", "梁丽云委员", "梁丽云委员;"):
+    for misread in ("梁丽云委员，", "梁丽云委员", "梁丽云委员;", "尊和敬的梁丽云委员：", "草敬的梁丽云委员："):
         meta = _ocr_fields(_letter(("景环提字〔2025〕8号", "right", 720.0, 16.0),
                                    ("关于对市政协十四届五次会议第005号提案的答复", "centre", 680.0, 22.0),
                                    (misread, "left", 650.0, 16.0), *body), tmp_path)
@@ -324,6 +324,25 @@ def test_a_scanned_standard_addressee_line_is_read_as_printed_without_any_text_l
     assert _ocr_addressee("熊飞委员", lines) == "熊飞委员"
     other = "各县（市、区）人民政府，市政府各部门"
     assert _ocr_addressee(other, lines) == other
+
+
+def test_a_scanned_title_opens_with_guanyu_and_ends_with_its_document_type():
+    from ingest.metadata import _ocr_title, load_doc_types
+
+    doc_types = load_doc_types(str(load_settings(environ={}).path("ingest", "doc_types")))
+    notice = "关于开展2025年乡村教师荣誉表彰工作的通知"
+    assert _ocr_title("大" + notice[1:], doc_types) == notice
+    assert _ocr_title("景川市2025年义务教育工作方宁", doc_types) == "景川市2025年义务教育工作方案"
+    # Already ending in a 文种, or no single 文种 one character away: as read.
+    for title in ("关于市政协十四届二次会议第348号提案答复的函", "景川市2024年工作情况"):
+        assert _ocr_title(title, doc_types) == title
+
+
+def test_latin_debris_after_a_scanned_cc_entry_is_dropped():
+    from ingest.metadata import _ocr_cc
+
+    assert _ocr_cc(["市政府督查室\\", "市政府办公室。 AS", "市委（市政府）办公室"], []) == [
+        "市政府督查室", "市政府办公室", "市委（市政府）办公室"]
 
 
 def test_the_store_lexicon_knows_cc_entries_printed_by_several_text_layers(tmp_path):
