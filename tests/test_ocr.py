@@ -227,7 +227,8 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         (". 2024年9月27日，", "2024年9月27日"),
         # A seal over the date: a one read as 工 or ], a four as +, a mark in the year, 日 lost.
         ("2022年4月工日", "2022年4月1日"),
-        ("各县【市、区 ) 财政局，市直各预算单位", "各县（市、区） 财政局，市直各预算单位"),  # spaces: clean.py
+        # 【 closed by a parenthesis (the space goes in clean.py)
+        ("各县【市、区 ) 财政局，市直各预算单位", "各县（市、区） 财政局，市直各预算单位"),
         ("2019年5月 ] 日", "2019年5月1日"),
         ("202+4年 + 月26日", "2024年4月26日"),
         ("2020人年7月25日", "2020年7月25日"),

@@ -171,7 +171,8 @@ def test_a_scanned_salutation_whose_colon_was_misread_is_still_the_addressee(tmp
             ("进行了学习与讨论，非常感谢您对生态文明建设的建议。现将主要", "left", 591.0, 16.0),
             ("工作情况汇报如下：一是推进声环境功能区划分调整，城市声环境", "left", 562.0, 16.0),
             ("功能区夜间达标率达到83.2%。", "left", 533.0, 16.0)]
-    for misread in ("梁丽云委员，", "梁丽云委员", "梁丽云委员;", "尊和敬的梁丽云委员：", "草敬的梁丽云委员："):
+    misreads = ("梁丽云委员，", "梁丽云委员", "梁丽云委员;", "尊和敬的梁丽云委员：", "草敬的梁丽云委员：")
+    for misread in misreads:
         meta = _ocr_fields(_letter(("景环提字〔2025〕8号", "right", 720.0, 16.0),
                                    ("关于对市政协十四届五次会议第005号提案的答复", "centre", 680.0, 22.0),
                                    (misread, "left", 650.0, 16.0), *body), tmp_path)
