@@ -29,7 +29,7 @@ _PAREN_CJK = re.compile(rf"[(（]{_SPACES}([^()（）]*[{_HAN}][^()（）]*?){_S
 # Year brackets of a document number: 〔2019] 3号, [2019〕3号 → 〔2019〕3号.
 _YEAR_BRACKET = re.compile(r"[\[〔［【(（]\s*((?:19|20)\d{2})\s*[\]〕］】)）](?=\s*\d{1,4}\s*号)")
 # The last character of a 发文字号 prefix, as chi_sim misreads 函 right before the year bracket.
-_PREFIX_LOOKALIKES = {"画": "函", "酚": "函", "男": "函", "困": "函", "图": "函", "丽": "函"}
+_PREFIX_LOOKALIKES = {"画": "函", "酚": "函", "男": "函", "困": "函", "图": "函", "丽": "函", "国": "函"}
 _PREFIX_BEFORE_YEAR = re.compile(
     rf"[{''.join(_PREFIX_LOOKALIKES)}](?=\s*〔(?:19|20)\d{{2}}〕\s*\d{{1,4}}\s*号)"
 )
