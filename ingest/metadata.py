@@ -135,12 +135,27 @@ def load_issuer_aliases(path: str) -> tuple[dict[str, str], dict[str, str], tupl
 
 
 @lru_cache(maxsize=8)
-def load_copied_bodies(path: str) -> tuple[str, ...]:
-    """The bodies 抄送 lines often name (`[copied]` of the issuer file), each local one at every level."""
+def load_copied_bodies(path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(levels, bodies): the bodies 抄送 lines often name (`[copied]` of the issuer file), each local
+    one with every level (省, 市, 县 …) in front."""
     with open(path, "rb") as handle:
         copied = tomllib.load(handle).get("copied", {})
-    local = [level + body for level in copied.get("levels", []) for body in copied.get("local", [])]
-    return tuple(dict.fromkeys([*local, *copied.get("national", [])]))
+    levels = tuple(copied.get("levels", []))
+    local = [level + body for level in levels for body in copied.get("local", [])]
+    return levels, tuple(dict.fromkeys([*local, *copied.get("national", [])]))
+
+
+def copied_bodies_for(entries: list[str], path: str) -> list[str]:
+    """The often-copied bodies at the levels this 抄送 list's own entries open with (市政协…, 市政府…).
+
+    证政府督查室 is one edit from 市-, 县-, 区- … 政府督查室 alike; a list whose other entries are 市
+    bodies settles it. A list opening with no level keeps every level.
+    """
+    levels, bodies = load_copied_bodies(path)
+    used = {entry[0] for entry in entries if entry[:1] in levels}
+    if not used:
+        return list(bodies)
+    return [body for body in bodies if body[0] not in levels or body[0] in used]
 
 
 @lru_cache(maxsize=8)
@@ -801,7 +816,7 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
             break
     if ocr:
         issuer_file = str(settings.path("ingest", "issuer_aliases"))
-        bodies = list(dict.fromkeys([*known.cc, *load_copied_bodies(issuer_file)]))
+        bodies = list(dict.fromkeys([*known.cc, *copied_bodies_for(meta.cc, issuer_file)]))
         meta.cc = [_organisation_ending(entry, cleaned.text, bodies, suffixes)
                    for entry in _ocr_cc(meta.cc, bodies)]
         lines = list(dict.fromkeys([*known.addressees, *load_addressed_lines(issuer_file)]))

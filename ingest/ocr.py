@@ -177,7 +177,7 @@ def unavailable_reason(model: Model = Model("chi_sim")) -> str | None:
         absent = [path.name for path in model.files if not path.is_file()]
         if absent:
             return (f"OCR unavailable: {', '.join(absent)} is not in {model.folder} "
-                    "(the folder `[ocr] tessdata_dir` names)")
+                    "(the folder `[ocr] tessdata_dir` or `names_tessdata_dir` names)")
         return None
     try:
         listing = subprocess.run(

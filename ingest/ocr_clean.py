@@ -82,6 +82,8 @@ _CN_DATE_LINE = re.compile(
 # (二 O 〇 OO 五年): between a leading 二 and a last digit, four numerals leave room for two zeros.
 _SPLIT_ZEROS_YEAR = re.compile(r"^(二)[Oo0○〇]{3,}([一二三四五六七八九])(?=年[一二三四五六七八九十]{1,3}月)")
 _CC_LABEL = re.compile(rf"^(\s*抄){_SPACES}(?!报)[{_HAN}]{_SPACES}(?=[:：])")
+# Its 抄 misread instead (护送：, 钞送：); 送 alone after them is no other label.
+_CC_LABEL_FIRST = re.compile(rf"^(\s*)[护钞炒沙]{_SPACES}(?=送{_SPACES}[:：])")
 # An opening 〈, 《 or 【 closed by a parenthesis is a parenthesis: 各县〈市、区 ), 《此件公开发布 ).
 _ANGLE_PAREN = re.compile(rf"[〈《【]{_SPACES}([^〈〉《》()（）]*[{_HAN}][^〈〉《》()（）]*?){_SPACES}[)）]")
 _SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{_HAN}]){_SPACES}(?=[{_HAN}])")
@@ -173,6 +175,7 @@ def repair_ocr_line(text: str) -> str:
     if _CN_DATE_LINE.match(compact):
         text = re.sub(r"[Oo0○]", "〇", compact)
     text = _CC_LABEL.sub(r"\1送", text)
+    text = _CC_LABEL_FIRST.sub(r"\1抄", text)
     text = _PERIOD_AFTER_HAN.sub("。", text)
     text = _DOUBLE_STOP.sub("。", text) if "。" in text else text
     for _ in range(2):  # overlapping runs such as 2OO5 need a second pass

@@ -303,15 +303,19 @@ def test_scanned_cc_entries_lose_seal_debris_and_mend_one_character_off_a_known_
 
 
 def test_bodies_often_copied_mend_scanned_cc_entries_without_any_text_layer():
-    from ingest.metadata import _ocr_cc, load_copied_bodies
+    from ingest.metadata import _ocr_cc, copied_bodies_for
 
-    settings = load_settings(environ={})
-    bodies = list(load_copied_bodies(str(settings.path("ingest", "issuer_aliases"))))
-    assert "县人大常委会代表工作委员会" in bodies and "国务院办公厅" in bodies  # every level; national
+    issuers = str(load_settings(environ={}).path("ingest", "issuer_aliases"))
+    everywhere = copied_bodies_for(["国务院办公厅"], issuers)
+    assert "县人大常委会代表工作委员会" in everywhere and "国务院办公厅" in everywhere  # all levels
     read = ["市人大笛委会办公室", "区政府攻查室", "市政协办公室", "市民政局", "市发展和改革委员会"]
     # Entries printed exactly as a listed body, and bodies not listed (short ones), stay as read.
-    assert _ocr_cc(read, bodies) == ["市人大常委会办公室", "区政府督查室", "市政协办公室", "市民政局",
-                                     "市发展和改革委员会"]
+    assert _ocr_cc(read, copied_bodies_for(read, issuers)) == [
+        "市人大常委会办公室", "区政府督查室", "市政协办公室", "市民政局", "市发展和改革委员会"]
+    # A first character misread is one edit from every level's body: the list's own level decides.
+    read = ["市政协提案委员会", "市政府办公室", "证政府督查室"]
+    assert _ocr_cc(read, copied_bodies_for(read, issuers))[-1] == "市政府督查室"
+    assert _ocr_cc(read[-1:], copied_bodies_for(read[-1:], issuers)) == ["证政府督查室"]  # a tie
 
 
 def test_a_scanned_standard_addressee_line_is_read_as_printed_without_any_text_layer():
