@@ -631,18 +631,27 @@ _HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _OCR_TITLE_OPENING = re.compile(r"^(?:[大美天]于|关[千干子])")
 
 
-def _ocr_title(title: str, doc_types: tuple[tuple[str, str], ...]) -> str:
+def _ocr_title(title: str, doc_types: tuple[tuple[str, str], ...], text: str = "") -> str:
     """A scanned title with its opening 关于 and its closing 文种 as GB/T 9704 titles always have them.
 
-    A title ending in no 文种 whose last character, changed, ends it in exactly one (工作方宁 → 工作方案)
-    takes that 文种; nothing else is guessed.
+    A title ending in no 文种 whose last character, changed, ends it in one (工作方宁 → 工作方案) takes
+    that 文种; when several fit (通千: 通知, 通报, 通告), the one the document's text `text` prints
+    most often, if one does. A bar read between two characters (重点项|目) goes.
     """
-    title = _OCR_TITLE_OPENING.sub("关于", title)
+    title = _OCR_TITLE_OPENING.sub("关于", _BAR_BETWEEN_HAN.sub("", title))
     if doc_type_of(title, doc_types) is not None or len(title) < 4:
         return title
-    mended = {title[:-1] + ending[-1] for ending, _ in doc_types
-              if len(ending) >= 2 and title[:-1].endswith(ending[:-1])}
-    return mended.pop() if len(mended) == 1 else title
+    lasts: dict[str, int] = {}  # a last character ending it in a 文种 → how often the text prints that
+    for ending, _ in doc_types:
+        if len(ending) >= 2 and title[:-1].endswith(ending[:-1]):
+            lasts[ending[-1]] = max(lasts.get(ending[-1], 0), text.count(ending))
+    ranked = sorted(lasts.items(), key=lambda item: -item[1])
+    if len(ranked) == 1 or (len(ranked) > 1 and ranked[0][1] > ranked[1][1]):
+        return title[:-1] + ranked[0][0]
+    return title
+
+
+_BAR_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff])[|丨]+(?=[\u4e00-\u9fff])")
 
 
 _CC_TRAILING_DEBRIS = re.compile(r"[\s。.;；]*[A-Za-z\\/|]+[\s.]*$")
@@ -782,7 +791,7 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
         names = sorted({*aliases.values(), *prefixes.values(), *known.issuers})
         _ocr_consensus(head, tail, cleaned, grams, names, suffixes)
         if head.title:
-            head.title = _ocr_title(head.title, doc_types)
+            head.title = _ocr_title(head.title, doc_types, cleaned.text)
     paras = cleaned.paragraphs
     meta = DocumentMetadata(
         doc_number=head.doc_number, category=head.category, title=head.title, addressee=head.addressee

@@ -36,7 +36,7 @@ _PREFIX_BEFORE_YEAR = re.compile(
 # 函 closing a title (答复函, 的复函) as chi_sim misreads it; no title or sentence ends in 答复国 or 的复力.
 _HAN_END_LOOKALIKES = {"画": "函", "男": "函", "困": "函", "国": "函", "力": "函", "酚": "函", "图": "函"}
 _REPLY_LETTER_END = re.compile(
-    rf"(?:答{_SPACES}|的{_SPACES})复{_SPACES}[{''.join(_HAN_END_LOOKALIKES)}](?=\s*$)"
+    rf"(?:(?:答{_SPACES}|的{_SPACES})复|答{_SPACES}复{_SPACES}的){_SPACES}[{''.join(_HAN_END_LOOKALIKES)}](?=\s*$)"
 )
 # A whole 发文字号 line: prefix, year in (mis-read) brackets, number, 号. The closing bracket may come out
 # as j, l or |, a 1 right after it as a bracket, and specks may sit before the number. The closing

@@ -227,6 +227,7 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         (". 2024年9月27日，", "2024年9月27日"),
         # A seal over the date: a one read as 工 or ], a four as +, a mark in the year, 日 lost.
         ("2022年4月工日", "2022年4月1日"),
+        ("关于市政协十四届三次会议第006号提案答复的国", "关于市政协十四届三次会议第006号提案答复的函"),
         ("护送：市政府办公室，市政府督查室。", "抄送：市政府办公室，市政府督查室。"),
         ("景高管国〔2020〕10号", "景高管函〔2020〕10号"),
         # 【 closed by a parenthesis (the space goes in clean.py)

@@ -338,6 +338,12 @@ def test_a_scanned_title_opens_with_guanyu_and_ends_with_its_document_type():
     notice = "关于开展2025年乡村教师荣誉表彰工作的通知"
     assert _ocr_title("大" + notice[1:], doc_types) == notice
     assert _ocr_title("景川市2025年义务教育工作方宁", doc_types) == "景川市2025年义务教育工作方案"
+    plan = "2020年智慧城市建设重点项目申报工作方案"
+    assert _ocr_title(plan.replace("项目", "项|目"), doc_types) == plan
+    # 通千 is one character from 通知, 通报 and 通告: the document's own text decides, or nothing does.
+    notice_text = "现将有关事项通知如下：……本通知自印发之日起施行。"
+    assert _ocr_title(notice[:-1] + "千", doc_types, notice_text) == notice
+    assert _ocr_title(notice[:-1] + "千", doc_types, "") == notice[:-1] + "千"
     # Already ending in a 文种, or no single 文种 one character away: as read.
     for title in ("关于市政协十四届二次会议第348号提案答复的函", "景川市2024年工作情况"):
         assert _ocr_title(title, doc_types) == title
