@@ -81,6 +81,12 @@ _CN_DATE_LINE = re.compile(
 # A year of the 2000s in Chinese numerals whose two zeros Tesseract split into more round marks
 # (二 O 〇 OO 五年): between a leading 二 and a last digit, four numerals leave room for two zeros.
 _SPLIT_ZEROS_YEAR = re.compile(r"^(二)[Oo0○〇]{3,}([一二三四五六七八九])(?=年[一二三四五六七八九十]{1,3}月)")
+# A year in Chinese numerals read with look-alikes: 九 as 丸, the zeros as 口 or 日 (一丸八一年, 二日口五年),
+# on a line that is only a date (its 年, 月 and 日 where they belong).
+_CN_YEAR_LOOKALIKES = str.maketrans({"丸": "九", "口": "〇", "日": "〇"})
+_CN_SPOILED_YEAR = re.compile(
+    r"^([一二][〇零一二三四五六七八九丸口日]{3})(?=年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日$)"
+)
 _CC_LABEL = re.compile(rf"^(\s*抄){_SPACES}(?!报)[{_HAN}]{_SPACES}(?=[:：])")
 # Its 抄 misread instead (护送：, 钞送：); 送 alone after them is no other label.
 _CC_LABEL_FIRST = re.compile(rf"^(\s*)[护钞炒沙]{_SPACES}(?=送{_SPACES}[:：])")
@@ -164,6 +170,10 @@ def repair_ocr_line(text: str) -> str:
     text = _DATE_LINE.sub(r"\1年\2月\3日", text)
     compact = re.sub(r"\s+", "", text)
     text = _spoiled_date(_EDGE_SPECKS_RUN.sub("", compact)) or text
+    year = _CN_SPOILED_YEAR.match(compact)
+    if year and (mended := year.group(1).translate(_CN_YEAR_LOOKALIKES)) != year.group(1):
+        compact = text = mended + compact[4:]
+
     if _SPLIT_ZEROS_YEAR.match(compact):
         compact = _SPLIT_ZEROS_YEAR.sub(r"\1〇〇\2", compact)
         text = compact

@@ -227,6 +227,8 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         (". 2024年9月27日，", "2024年9月27日"),
         # A seal over the date: a one read as 工 or ], a four as +, a mark in the year, 日 lost.
         ("2022年4月工日", "2022年4月1日"),
+        ("一丸八一年五月二十三日", "一九八一年五月二十三日"),
+        ("二日口五年三月三日", "二〇〇五年三月三日"),
         ("关于市政协十四届三次会议第006号提案答复的国", "关于市政协十四届三次会议第006号提案答复的函"),
         ("护送：市政府办公室，市政府督查室。", "抄送：市政府办公室，市政府督查室。"),
         ("景高管国〔2020〕10号", "景高管函〔2020〕10号"),
@@ -271,7 +273,8 @@ def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
      # a number line whose number is not digits stays as read (the field will stay empty)
      "景 公 字 [20191 2", "景府发 [2024] 号", "〈论语〉", "答复国务院", "抄报：省政府", "12月3日 目标",
      "办公打印机", "2018 年 12 月 26 号 文件", "纳入民生保障", "（2024年5月3日）", "提升生态恢复力",
-     "2018年12月26号文", "抄报：省政府办公厅", "2019年5月底前", "2019年13月工日", "2020年8月了解"],
+     "2018年12月26号文", "抄报：省政府办公厅", "2019年5月底前", "2019年13月工日", "2020年8月了解",
+     "一日三餐年"],
 )
 def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):
     assert repair_ocr_line(kept) == kept
