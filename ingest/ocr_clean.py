@@ -97,6 +97,8 @@ _DIGIT = r"[0-9]"
 # O/o between digits is a zero; l, I or | between digits is a one.
 _ZERO_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[Oo](?={_DIGIT}|[Oo]*{_DIGIT})")
 _ONE_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[lI|](?={_DIGIT})")
+# A dash between two years read as the numeral 一 (规划（2018一2035年）): no year runs into a numeral.
+_YEAR_DASH = re.compile(r"(?<=(?:19|20)\d{2})\s*一\s*(?=(?:19|20)\d{2})")
 # O, o, 0 or ○ among Chinese numerals (二O二五年) is the numeral 〇.
 _CN_NUMERALS = "一二三四五六七八九十〇"
 _CN_ZERO_LOOKALIKE = re.compile(rf"(?<=[{_CN_NUMERALS}])[Oo0○](?=[{_CN_NUMERALS}Oo0○])|"
@@ -192,4 +194,4 @@ def repair_ocr_line(text: str) -> str:
         text = _ZERO_LOOKALIKE.sub("0", text)
         text = _ONE_LOOKALIKE.sub("1", text)
         text = _CN_ZERO_LOOKALIKE.sub("〇", text)
-    return text
+    return _YEAR_DASH.sub("—", text)
