@@ -70,6 +70,19 @@ class Report:
         return self.paragraphs_unbroken / self.paragraphs if self.paragraphs else 1.0
 
 
+def fields_below(report: Report, target: float, skip: set[str] | frozenset[str] = frozenset()) -> dict:
+    """The fields (not in `skip`) matching under `target`, each with its rate and first misses."""
+    return {name: (report.rate(name), report.misses.get(name, [])[:5])
+            for name in FIELDS if name not in skip and report.rate(name) < target}
+
+
+def unprinted_gap_misses(report: Report, names: set[str]) -> list[tuple[str, str, Any, Any]]:
+    """Misses in fields whose truth is left empty (`names`) that are not a value the document prints."""
+    return [(name, file, expected, got)
+            for name in names for file, expected, got in report.misses.get(name, [])
+            if expected is not None or squash(got) not in squash(report.texts[file])]
+
+
 def load_truth(set_name: str, kind: str, root: Path | None = None) -> list[dict[str, Any]]:
     root = root or SETS[set_name]
     lines = (root / "truth.jsonl").read_text(encoding="utf-8").splitlines()
