@@ -41,7 +41,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
-ENGINE_VERSION = "10"
+ENGINE_VERSION = "11"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
@@ -68,6 +68,8 @@ _FULL_SIZE = 0.75
 # A line read with a mean confidence below this, with Han characters under this share, is garbage.
 _GARBLE_CONF = 50.0
 _GARBLE_HAN_SHARE = 0.15
+# A garbled short line is read as the reading with Chinese that this many of its renderings agree on.
+_GARBLE_VOTES = 2
 # Seal finding: marks darker than this are ink cores; lighter than the second, paper; grid cells of
 # this many pixels holding this share of seal marks are seal; seals are this many mm across.
 _SEAL_INK_CORE = 80
@@ -821,6 +823,11 @@ def _take_second_look(
     return kept + [w for k, fl in found_lines.items() if k not in dropped for w in fl]
 
 
+def _is_garble(words: list[_Word]) -> bool:
+    """A reading worth nothing: no Chinese character, scored below `_GARBLE_CONF`."""
+    return _han_count(words) == 0 and mean_confidence(words) < _GARBLE_CONF
+
+
 def _plausible_new_line(words: list[_Word]) -> bool:
     """A second-look reading worth having: mostly Chinese, or read with confidence (not a seal's ring)."""
     chars = sum(len(w.text) for w in words)
@@ -941,6 +948,10 @@ def _reread_doubtful_lines(
     ]
     for group, others in zip(groups, readings, strict=True):
         first = "".join(w.text for w in group)
+        whole = ocr_vote.agreed_reading(others, _GARBLE_VOTES) if _is_garble(group) else None
+        if whole:
+            ocr_vote.apply_vote(group, [whole] + [""] * (len(first) - 1))
+            continue
         ocr_vote.apply_vote(group, ocr_vote.vote(first, others))
     return [w for w in words if w.text]
 

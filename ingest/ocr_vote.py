@@ -125,6 +125,22 @@ def vote(first: str, others: Sequence[str]) -> list[str]:
     return result
 
 
+def agreed_reading(others: Sequence[str], min_votes: int) -> str | None:
+    """The reading holding Chinese that at least `min_votes` renderings give letter for letter, if one.
+
+    For a first reading worth nothing (a line of thin strokes, 一九九六年二月九日, read as OO with
+    confidence 17): no character of it can be voted on, but the binarised renderings read the line.
+    """
+    ballots = Counter(other for other in others if _HAN_ANY.search(other))
+    if not ballots:
+        return None
+    reading, votes = ballots.most_common(1)[0]
+    return reading if votes >= min_votes else None
+
+
+_HAN_ANY = re.compile(r"[\u3400-\u9fff]")
+
+
 def apply_vote(group: Sequence[Word], outcome: Sequence[str]) -> bool:
     """Write the voted characters back into the line's words (boxes stay); True if any changed."""
     changed = False

@@ -56,6 +56,13 @@ def test_name_lines_are_contact_lines_and_short_salutations():
     assert len(ocr_vote.name_lines(words, 48, 1)) == 1
 
 
+def test_a_worthless_first_reading_gives_way_to_a_reading_two_renderings_agree_on():
+    readings = ["OO", "一九九六年二月九日", "年二月思提", "一九九六年二月九日"]
+    assert ocr_vote.agreed_reading(readings, 2) == "一九九六年二月九日"
+    assert ocr_vote.agreed_reading(["OO", "一九九六年二月九日", "年二月思提"], 2) is None  # no two agree
+    assert ocr_vote.agreed_reading(["1 4", "1 4", "~"], 2) is None  # agreeing on marks is not reading
+
+
 def test_voted_characters_keep_the_word_boxes():
     words = [ocr._Word("龙起", 10, 5, 60, 30, 70.0, (1, 1, 1)),
              ocr._Word("红", 70, 5, 30, 30, 0.0, (1, 1, 1))]
