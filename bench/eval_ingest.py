@@ -14,6 +14,7 @@ import json
 import re
 import sys
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -70,13 +71,13 @@ class Report:
         return self.paragraphs_unbroken / self.paragraphs if self.paragraphs else 1.0
 
 
-def fields_below(report: Report, target: float, skip: set[str] | frozenset[str] = frozenset()) -> dict:
+def fields_below(report: Report, target: float, skip: Collection[str] = ()) -> dict:
     """The fields (not in `skip`) matching under `target`, each with its rate and first misses."""
     return {name: (report.rate(name), report.misses.get(name, [])[:5])
             for name in FIELDS if name not in skip and report.rate(name) < target}
 
 
-def unprinted_gap_misses(report: Report, names: set[str]) -> list[tuple[str, str, Any, Any]]:
+def unprinted_gap_misses(report: Report, names: Collection[str]) -> list[tuple[str, str, Any, Any]]:
     """Misses in fields whose truth is left empty (`names`) that are not a value the document prints."""
     return [(name, file, expected, got)
             for name in names for file, expected, got in report.misses.get(name, [])

@@ -126,10 +126,16 @@ def load_doc_types(path: str) -> tuple[tuple[str, str], ...]:
 
 
 @lru_cache(maxsize=8)
+def _issuer_file(path: str) -> dict:
+    """The issuer file's tables, read once per process (aliases, prefixes, bodies, 主送 lines)."""
+    with open(path, "rb") as handle:
+        return tomllib.load(handle)
+
+
+@lru_cache(maxsize=8)
 def load_issuer_aliases(path: str) -> tuple[dict[str, str], dict[str, str], tuple[str, ...]]:
     """(aliases, document-number prefixes, endings of organisation names)."""
-    with open(path, "rb") as handle:
-        data = tomllib.load(handle)
+    data = _issuer_file(path)
     suffixes = tuple(data.get("organisation", {}).get("endings", []))
     return dict(data.get("aliases", {})), dict(data.get("prefixes", {})), suffixes
 
@@ -138,8 +144,7 @@ def load_issuer_aliases(path: str) -> tuple[dict[str, str], dict[str, str], tupl
 def load_copied_bodies(path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(levels, bodies): the bodies 抄送 lines often name (`[copied]` of the issuer file), each local
     one with every level (省, 市, 县 …) in front."""
-    with open(path, "rb") as handle:
-        copied = tomllib.load(handle).get("copied", {})
+    copied = _issuer_file(path).get("copied", {})
     levels = tuple(copied.get("levels", []))
     local = [level + body for level in levels for body in copied.get("local", [])]
     return levels, tuple(dict.fromkeys([*local, *copied.get("national", [])]))
@@ -161,8 +166,7 @@ def copied_bodies_for(entries: list[str], path: str) -> list[str]:
 @lru_cache(maxsize=8)
 def load_addressed_lines(path: str) -> tuple[str, ...]:
     """主送 lines printed on document after document (`[addressed]` of the issuer file)."""
-    with open(path, "rb") as handle:
-        return tuple(tomllib.load(handle).get("addressed", {}).get("lines", []))
+    return tuple(_issuer_file(path).get("addressed", {}).get("lines", []))
 
 
 def _is_organisation(text: str, suffixes: tuple[str, ...]) -> bool:
@@ -629,6 +633,9 @@ def _ocr_consensus(
 _HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
 # A scanned title opening 关于 with 关 read as 大, 美 or 天, or 于 as 千, 干 or 子 (大于开展…的通知).
 _OCR_TITLE_OPENING = re.compile(r"^(?:[大美天]于|关[千干子])")
+_BAR_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff])[|丨]+(?=[\u4e00-\u9fff])")
+# Latin marks a seal or speck leaves after the last 抄送 entry (市政府办公室。 AS, 市政府督查室\).
+_CC_TRAILING_DEBRIS = re.compile(r"[\s。.;；]*[A-Za-z\\/|]+[\s.]*$")
 
 
 def _ocr_title(title: str, doc_types: tuple[tuple[str, str], ...], text: str = "") -> str:
@@ -646,25 +653,20 @@ def _ocr_title(title: str, doc_types: tuple[tuple[str, str], ...], text: str = "
         if len(ending) >= 2 and title[:-1].endswith(ending[:-1]):
             lasts[ending[-1]] = max(lasts.get(ending[-1], 0), text.count(ending))
     ranked = sorted(lasts.items(), key=lambda item: -item[1])
-    if len(ranked) == 1 or (len(ranked) > 1 and ranked[0][1] > ranked[1][1]):
+    if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
         return title[:-1] + ranked[0][0]
     return title
-
-
-_BAR_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff])[|丨]+(?=[\u4e00-\u9fff])")
-
-
-_CC_TRAILING_DEBRIS = re.compile(r"[\s。.;；]*[A-Za-z\\/|]+[\s.]*$")
 
 
 def _ocr_cc(entries: list[str], known: list[str]) -> list[str]:
     """抄送 entries of a scan: a seal's debris (j, ji) dropped, an entry one character off a known one mended.
 
-    Known entries are those several text-layer documents print. A tie (市政府办公室 and 市政协办公室 both
+    Known entries are those several text-layer documents print and the often-copied bodies of the
+    issuer file. A tie (市政府办公室 and 市政协办公室 both
     one edit away) changes nothing.
     """
     # A seal's mark beside the last entry comes as a cell of its own (市政府办公室。\t和), or as Latin
-    # marks after it (市政府办公室。 AS, 市政府督查室\).
+    # marks after it.
     entries = [_CC_TRAILING_DEBRIS.sub("", entry.split("\t", 1)[0]).strip(" 。.;；") or entry
                for entry in entries]
     kept = [entry for entry in entries if len(_HAN_CHAR.findall(entry)) >= 2]
@@ -685,7 +687,8 @@ def _known_or_mended(
 
 
 def _ocr_addressee(addressee: str | None, known: list[str]) -> str | None:
-    """A long scanned 主送 line a few characters off one several text layers print, as they print it.
+    """A long scanned 主送 line a few characters off a known one (printed by several text layers, or in
+    the issuer file's `[addressed]`), as it is printed.
 
     各省、自治区、直辖市人民政府，国务院各部委、各直属机构 is printed on document after document; OCR
     drops a 、 or misreads 各 as 名. One edit per 12 characters, to a unique nearest line; a
@@ -779,7 +782,8 @@ def _split_joint_signature(name: str, known: list[str], suffixes: tuple[str, ...
 def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = False) -> DocumentMetadata:
     """Read every GB/T 9704 element the document prints; `ocr` adds the consensus repairs of OCR text."""
     doc_types = load_doc_types(str(settings.path("ingest", "doc_types")))
-    aliases, prefixes, suffixes = load_issuer_aliases(str(settings.path("ingest", "issuer_aliases")))
+    issuer_file = str(settings.path("ingest", "issuer_aliases"))
+    aliases, prefixes, suffixes = load_issuer_aliases(issuer_file)
     head = _read_header(cleaned, ocr, suffixes)
     tail = _read_tail(cleaned, head.body_start, ocr)
     # Names and prefixes the store knows from text layers join the hand-made tables (which win).
@@ -824,7 +828,6 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
             meta.cc = split_list(match["list"])
             break
     if ocr:
-        issuer_file = str(settings.path("ingest", "issuer_aliases"))
         bodies = list(dict.fromkeys([*known.cc, *copied_bodies_for(meta.cc, issuer_file)]))
         meta.cc = [_organisation_ending(entry, cleaned.text, bodies, suffixes)
                    for entry in _ocr_cc(meta.cc, bodies)]

@@ -353,9 +353,7 @@ def words_to_lines(
     """Group words into Tesseract's lines and convert boxes to PDF points (y grows upwards)."""
     sx = page_size[0] / image_size[0]
     sy = page_size[1] / image_size[1]
-    grouped: dict[tuple[int, int, int], list[_Word]] = {}
-    for word in words:
-        grouped.setdefault(word.line_key, []).append(word)
+    grouped = ocr_vote.lines_of(words)
     page_glyph = _page_glyph_height(list(grouped.values()))
     lines: list[Line] = []
     for group in grouped.values():
@@ -744,9 +742,7 @@ def _reread_gaps(
     heights = sorted(w.height for w in words)
     char = max(8, heights[len(heights) // 2])
     trusted_conf = float(cfg["gap_trusted_line_conf"])
-    lines: dict[tuple[int, int, int], list[_Word]] = {}
-    for word in words:
-        lines.setdefault(word.line_key, []).append(word)
+    lines = ocr_vote.lines_of(words)
     trusted = {key for key, group in lines.items() if mean_confidence(group) >= trusted_conf}
     covered = sorted((w.top, w.top + w.height) for w in words if w.line_key in trusted)
     width, height = image.size
@@ -795,9 +791,7 @@ def _take_second_look(
     entry the seal's edge hid); a second-look line on the rows of a line that stays is dropped,
     so nothing is read twice.
     """
-    found_lines: dict[tuple[int, int, int], list[_Word]] = {}
-    for word in found:
-        found_lines.setdefault(word.line_key, []).append(word)
+    found_lines = ocr_vote.lines_of(found)
     replaced: set[tuple[int, int, int]] = set()
     dropped: set[tuple[int, int, int]] = set()
     placed: set[tuple[int, int, int]] = set()  # second-look lines on the rows of a first-look line
@@ -1002,9 +996,7 @@ def _reread_category_codes(
     """
     if unavailable_reason(model) is not None:
         return words
-    lines: dict[tuple[int, int, int], list[_Word]] = {}
-    for word in words:
-        lines.setdefault(word.line_key, []).append(word)
+    lines = ocr_vote.lines_of(words)
     replaced: dict[tuple[int, int, int], list[_Word]] = {}
     for key, group in lines.items():
         ordered = sorted(group, key=lambda w: w.left)

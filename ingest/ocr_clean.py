@@ -141,8 +141,8 @@ def _repair_number_line(text: str) -> str:
 def _spoiled_date(compact: str) -> str | None:
     """2022年4月1日 from a date line read as 2022年4月工日, 202+4年+月26日 or 2020年8月了; else None."""
     match = _SPOILED_DATE_LINE.match(compact)
-    if not match or compact.endswith("日") and not re.search(r"[^0-9年月日]", compact):
-        return None
+    if not match or (compact.endswith("日") and not re.search(r"[^0-9年月日]", compact)):
+        return None  # no date, or one read right
     year = re.sub(r"[^0-9]", "", match["y"])
     month, day = (match[part].translate(_DATE_DIGIT_LOOKALIKES) for part in ("m", "d"))
     if len(year) != 4 or not (month.isdigit() and day.isdigit()):
@@ -175,7 +175,6 @@ def repair_ocr_line(text: str) -> str:
     year = _CN_SPOILED_YEAR.match(compact)
     if year and (mended := year.group(1).translate(_CN_YEAR_LOOKALIKES)) != year.group(1):
         compact = text = mended + compact[4:]
-
     if _SPLIT_ZEROS_YEAR.match(compact):
         compact = _SPLIT_ZEROS_YEAR.sub(r"\1〇〇\2", compact)
         text = compact

@@ -21,6 +21,8 @@ from difflib import SequenceMatcher
 
 from PIL import Image
 
+from ingest.quality import is_cjk
+
 # Readings of a line are aligned on these; half-width and full-width marks are told apart by the cleaner.
 _BINARY_LEVEL = 150
 
@@ -59,16 +61,23 @@ def renderings(scale_up: float) -> list[Renderer]:
     return [plain, binary, bigger, bigger_binary]
 
 
+LineKey = tuple[int, int, int]
+
+
+def lines_of(words: Sequence[Word]) -> dict[LineKey, list[Word]]:
+    """Words grouped by Tesseract's (block, paragraph, line), in reading order within each line as given."""
+    lines: dict[LineKey, list[Word]] = {}
+    for word in words:
+        lines.setdefault(word.line_key, []).append(word)
+    return lines
+
+
 def doubtful_lines(
     words: Sequence[Word], below: float, max_chars: int, limit: int, skip: Callable[[Word], bool]
 ) -> list[list[Word]]:
     """Lines holding a word read with confidence under `below`, at most `max_chars` long, worst first."""
-    lines: dict[tuple[int, int, int], list[Word]] = {}
-    for word in words:
-        if not skip(word):
-            lines.setdefault(word.line_key, []).append(word)
     chosen = []
-    for group in lines.values():
+    for group in lines_of([w for w in words if not skip(w)]).values():
         text = "".join(w.text for w in group)
         worst = min(w.conf for w in group)
         if worst < below and 2 <= len(text) <= max_chars:
@@ -131,14 +140,11 @@ def agreed_reading(others: Sequence[str], min_votes: int) -> str | None:
     For a first reading worth nothing (a line of thin strokes, 一九九六年二月九日, read as OO with
     confidence 17): no character of it can be voted on, but the binarised renderings read the line.
     """
-    ballots = Counter(other for other in others if _HAN_ANY.search(other))
+    ballots = Counter(other for other in others if any(is_cjk(ch) for ch in other))
     if not ballots:
         return None
     reading, votes = ballots.most_common(1)[0]
     return reading if votes >= min_votes else None
-
-
-_HAN_ANY = re.compile(r"[\u3400-\u9fff]")
 
 
 def apply_vote(group: Sequence[Word], outcome: Sequence[str]) -> bool:
@@ -168,11 +174,8 @@ _MERGE_MIN_RATIO = 0.6
 
 def name_lines(words: Sequence[Word], max_chars: int, limit: int) -> list[list[Word]]:
     """The page's lines (words left to right) that print a person's name, at most `limit`, top first."""
-    lines: dict[tuple[int, int, int], list[Word]] = {}
-    for word in words:
-        lines.setdefault(word.line_key, []).append(word)
     chosen = []
-    for group in lines.values():
+    for group in lines_of(words).values():
         ordered = sorted(group, key=lambda w: w.left)
         text = "".join(w.text for w in ordered)
         if len(text) > max_chars:
