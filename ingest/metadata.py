@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -74,7 +75,8 @@ SESSION = re.compile(
     r"(?P<session>(?:全国|[省市区县州])?(?:政协)?[一二三四五六七八九十]+届(?:全国)?(?:人大|政协)?"
     r"[一二三四五六七八九十]+次会议)"
 )
-CC = re.compile(r"^抄\s*送\s*[:：]\s*(?P<list>.+)$")
+# The 抄送 line; a scan may read its colon as a semicolon (抄送；市政府办公室…).
+CC = re.compile(r"^抄\s*送\s*[:：;；]\s*(?P<list>.+)$")
 CONTACT = re.compile(
     r"联系人(?:及联系电话|和联系电话|及电话)?\s*[:：]?\s*(?P<name>[\u4e00-\u9fff]{2,4}?)\s*[，,、；;\s]*"
     r"(?:(?:联系)?电话\s*[:：]?\s*)?(?P<phone>1\d{10}|(?:\d{3,4}[-－—])?\d{7,8})"
@@ -273,6 +275,22 @@ def _is_masthead(
                or NUMBER_SHAPED.match(cell) for cell in following.split("\t"))
 
 
+# Joint issuers may stack their names in the 发文机关标志, one line each (国务院 / 中央军委).
+_MASTHEAD_MAX_LINES = 3
+
+
+def _masthead_lines(paras: list[Paragraph], index: int, body_size: float, suffixes: tuple[str, ...]) -> int:
+    """How many paragraphs from `index` the 发文机关标志 takes: one, or the stacked names of joint
+    issuers, each set as large, over the 发文字号 or 分类; 0 when there is none."""
+    for count in range(1, _MASTHEAD_MAX_LINES + 1):
+        last = index + count - 1
+        if last >= len(paras) or paras[last].size < _MASTHEAD_SIZE * body_size:
+            return 0
+        if _is_masthead(paras, last, body_size, suffixes if count == 1 else ()):
+            return count
+    return 0
+
+
 @dataclass
 class _Header:
     masthead: str | None = None
@@ -312,8 +330,14 @@ def _read_header_cells(head: _Header, text: str, ocr: bool = False) -> bool:
     return True
 
 
-def _read_header(doc: CleanDocument, ocr: bool = False, suffixes: tuple[str, ...] = ()) -> _Header:
-    """Walk the first page's top elements in GB/T 9704 order, stopping at the first body paragraph."""
+def _read_header(
+    doc: CleanDocument, ocr: bool = False, suffixes: tuple[str, ...] = (),
+    doc_types: tuple[tuple[str, str], ...] = (), addressed: Sequence[str] = (),
+) -> _Header:
+    """Walk the first page's top elements in GB/T 9704 order, stopping at the first body paragraph.
+
+    `addressed`: 主送 lines printed document after document (a scan's may have lost its last line).
+    """
     head = _Header()
     paras = doc.paragraphs
     limit = min(len(paras), 14)
@@ -345,11 +369,13 @@ def _read_header(doc: CleanDocument, ocr: bool = False, suffixes: tuple[str, ...
             head.number_line = head.number_line or not CATEGORY_LABEL.match(text)
             index += 1
             continue
-        if head.title is None and head.masthead is None and head.doc_number is None and _is_masthead(
-            paras, index, doc.body_size, suffixes
-        ):
-            head.masthead = text
-            index += 1
+        stacked = _masthead_lines(paras, index, doc.body_size, suffixes) if (
+            head.title is None and head.masthead is None and head.doc_number is None) else 0
+        if stacked:
+            # One line per printed line: joint issuers' names stacked, whether set as one paragraph or not.
+            head.masthead = "\n".join(
+                line for part in paras[index : index + stacked] for line in part.printed_lines)
+            index += stacked
             continue
         if head.title is None and _is_big(para, doc.body_size) and _centred(para):
             head.title, head.title_lines, head.title_index = text, list(para.printed_lines), index
@@ -365,6 +391,8 @@ def _read_header(doc: CleanDocument, ocr: bool = False, suffixes: tuple[str, ...
         # No title-styled line: the header ends where the number or category line was found.
         head.body_start = index
         return head
+    if ocr and doc_types:
+        index = _continue_ocr_title(head, paras, index, doc_types)
     if len(head.title_lines) > 1 and head.title_lines[-1].endswith(("：", ":")):
         # The 主送 line joined to the title above it (a scan's font sizes are rough): a title never
         # ends in a colon.
@@ -387,7 +415,7 @@ def _read_header(doc: CleanDocument, ocr: bool = False, suffixes: tuple[str, ...
         flush_left = para.x0 <= doc.left_margin + 0.6 * para.size
         if ocr and flush_left and not text.endswith(("：", ":")):
             text = _ocr_salutation(text, paras[index + consumed] if index + consumed < len(paras) else None,
-                                   doc, suffixes) or text
+                                   doc, suffixes, addressed) or text
         if (
             text.endswith(("：", ":"))
             and len(text) <= 400
@@ -400,18 +428,50 @@ def _read_header(doc: CleanDocument, ocr: bool = False, suffixes: tuple[str, ...
     return head
 
 
+# A title runs to three lines; a scan may break it into paragraphs of its lines.
+_TITLE_MAX_PARAGRAPHS = 3
+
+
+def _continue_ocr_title(
+    head: _Header, paras: list[Paragraph], index: int, doc_types: tuple[tuple[str, str], ...]
+) -> int:
+    """A scanned title broken into paragraphs, joined again; returns the index after its last part.
+
+    A scan's font sizes are rough: the lines of one title (国务院办公厅 / 关于…工作时 / 所提问题…的函)
+    can come out sizes apart and be set as paragraphs of their own, the title then cut after its
+    first. A GB/T 9704 title ends in its 文种: while it does not, the centred paragraphs under it
+    that end it in one are its lines. A title already ending in a 文种, or no such ending in reach,
+    stays as read.
+    """
+    if doc_type_of(head.title, doc_types) is not None:
+        return index
+    parts: list[Paragraph] = []
+    for para in paras[index : index + _TITLE_MAX_PARAGRAPHS - 1]:
+        if not _centred(para) or para.text.endswith(("：", ":")):
+            break
+        parts.append(para)
+        joined = (head.title or "") + "".join(part.text for part in parts)
+        if doc_type_of(joined, doc_types) is not None:
+            head.title = joined
+            head.title_lines += [line for part in parts for line in part.printed_lines]
+            return index + len(parts)
+    return index
+
+
 # What OCR makes of the colon closing a 主送 line: a comma, a semicolon, a full stop, or nothing.
 _MISREAD_COLON = re.compile(r"[，,;；.。、]$")
 
 
 def _ocr_salutation(
-    text: str, following: Paragraph | None, doc: CleanDocument, suffixes: tuple[str, ...]
+    text: str, following: Paragraph | None, doc: CleanDocument, suffixes: tuple[str, ...],
+    addressed: Sequence[str] = (),
 ) -> str | None:
     """A scanned 主送 line whose colon was misread or lost, given back its colon; None if it is not one.
 
     It is the flush-left paragraph under the title, at most two lines, and the paragraph after it
     starts indented as a body paragraph does (GB/T 9704: two characters). A salutation to a person
-    ends in their role (委员, 代表); a list of bodies ends in a body's name (…人民政府, …体育总局).
+    ends in their role (委员, 代表); a list of bodies ends in a body's name (…人民政府, …体育总局), or
+    is a standard 主送 line of `addressed` whose last line the scan lost (…各直属机 for …各直属机构).
     """
     if following is None or following.x0 < doc.left_margin + 1.2 * following.size:
         return None
@@ -423,8 +483,12 @@ def _ocr_salutation(
         suffixes and _is_organisation(last_entry, suffixes)
     ):
         return stripped + "："
-    return None
+    known = _known_addressee(stripped, addressed) if len(stripped) >= _LONG_ADDRESSEE else None
+    return known + "：" if known else None
 
+
+# A 主送 line this long may be matched to a standard one; a person's name never is.
+_LONG_ADDRESSEE = 12
 
 # Quotation marks OCR makes of dust; a title quotes in pairs.
 _QUOTE_PAIRS = (("“", "”"), ("‘", "’"))
@@ -472,17 +536,58 @@ def _date_cell(text: str, ocr: bool) -> str:
     return dates[0] if len(dates) == 1 and all(len(cell.strip()) <= 2 for cell in debris) else text
 
 
-def _read_tail(doc: CleanDocument, start: int, ocr: bool = False) -> _Tail:
-    """Find the main document's 成文日期, the signature above it, and where the body ends."""
+# A scanned 成文日期 whose year a seal or thin strokes spoiled (一万万七年四月八日), month and day read.
+_SPOILED_YEAR_DATE = re.compile(
+    r"^(?P<y>[^\s年月日]{4})年(?P<m>[一二三四五六七八九十]{1,3}|\d{1,2})月(?P<d>[一二三四五六七八九十]{1,3}|\d{1,2})日$"
+)
+# A year in a 发文字号: 国办发〔1997〕11号.
+_NUMBER_YEAR = re.compile(r"〔((?:19|20)\d{2})〕")
+
+
+def _date_of_number_year(text: str, number_year: str | None) -> str | None:
+    """The ISO date of a scanned date line whose year is partly unread, in the 发文字号's year.
+
+    A document is dated in the year its number carries (a December letter numbered in January is
+    the rare exception); the year's characters that were read as numerals must all agree with
+    it, and at least two must have been read (一万万七 for 1997: 一 and 七 agree).
+    """
+    match = _SPOILED_YEAR_DATE.match(re.sub(r"\s+", "", text))
+    if not match or not number_year:
+        return None
+    agreeing = 0
+    for seen, digit in zip(match["y"], number_year, strict=True):
+        value = CN_DIGITS.get(seen, int(seen) if seen.isdigit() else None)
+        if value is None:
+            continue
+        if str(value) != digit:
+            return None
+        agreeing += 1
+    if agreeing < 2:
+        return None
+    month, day = (int(part) if part.isdigit() else _cn_number(part) for part in (match["m"], match["d"]))
+    return parse_date(f"{number_year}年{month}月{day}日")
+
+
+def _read_tail(doc: CleanDocument, start: int, ocr: bool = False, number: str | None = None) -> _Tail:
+    """Find the main document's 成文日期, the signature above it, and where the body ends.
+
+    On a scan, a date line whose year was partly lost takes the year of the 发文字号 `number`.
+    """
     paras = doc.paragraphs
     date_index = None
-    date_text = ""
+    date = None
+    year = _NUMBER_YEAR.search(number or "")
     for i in range(start, len(paras)):
         para = paras[i]
         date_text = _date_cell(para.text, ocr)
         # A date cell beside debris sits where the debris's left edge does not tell.
         right = _is_right_block(para, doc) or (date_text != para.text and para.lines <= 3)
-        if DATE_LINE.match(date_text) and parse_date(date_text) and right:
+        if not right:
+            continue
+        date = parse_date(date_text) if DATE_LINE.match(date_text) else None
+        if date is None and ocr:
+            date = _date_of_number_year(date_text, year.group(1) if year else None)
+        if date:
             date_index = i
             break
     if date_index is None:
@@ -503,7 +608,7 @@ def _read_tail(doc: CleanDocument, start: int, ocr: bool = False) -> _Tail:
             end = j
             break
     issuers = [name for line in signature for name in ISSUER_SPLIT.split(line) if name]
-    return _Tail(end, issuers, parse_date(date_text), date_index)
+    return _Tail(end, issuers, date, date_index)
 
 
 def _is_imprint(text: str) -> bool:
@@ -579,6 +684,10 @@ def _ocr_contact(doc: CleanDocument, start: int) -> Contact | None:
     return None
 
 
+# What follows a proposer's name in a reply's title: 关于对王明代表所提建议的答复, 对李华等委员….
+_TITLE_NAME_FOLLOWERS = ("代表", "委员", "等")
+
+
 def _read_proposal(meta: DocumentMetadata, head: _Header, opening: Paragraph | None) -> None:
     """Session, number and proposer of the 提案/建议 a reply answers: from the title, else its opening."""
     if not head.title:
@@ -598,6 +707,25 @@ def _read_proposal(meta: DocumentMetadata, head: _Header, opening: Paragraph | N
             meta.session = session["session"] if session else None
     if head.addressee and is_reply:
         meta.proposer = ROLE_SUFFIX.sub("", head.addressee) or None
+
+
+def _title_name_as_salutation(title: str, proposer: str) -> str:
+    """A scanned reply's title naming its proposer one character off the salutation, in the
+    salutation's reading (关于对去晖旭代表所提建议的答复 under 尊敬的袁晖旭代表).
+
+    The salutation line is read again by the model that reads names best; the title is not. Only a
+    name of two to four characters followed by its role (or 等) and differing in one place changes.
+    """
+    size = len(proposer)
+    if not 2 <= size <= 4:
+        return title
+    for start in range(len(title) - size):
+        seen = title[start : start + size]
+        if title.startswith(_TITLE_NAME_FOLLOWERS, start + size) and seen != proposer and sum(
+            a != b for a, b in zip(seen, proposer, strict=True)
+        ) == 1:
+            return title[:start] + proposer + title[start + size :]
+    return title
 
 
 def _ocr_consensus(
@@ -620,9 +748,15 @@ def _ocr_consensus(
         # where the signature holds a body's name, what is not one is not signed.
         signed_parts = [part for part in signed_parts if part in known or _is_organisation(part, suffixes)]
     abbreviation = head.doc_number[0] if head.doc_number else None
+    # Joint issuers stacked in the masthead sign side by side, which OCR may read as one name.
+    stacked = [_known_or_mended(name, known, grams, abbreviation) for name in _stacked_names(head.masthead)]
+    if not all(name in known or _is_organisation(name, suffixes) for name in stacked):
+        stacked = []
     names = [_known_or_mended(name, known, grams, abbreviation) for signed in signed_parts
-             for name in _split_joint_signature(signed, known, suffixes)]
+             for name in _split_joint_signature(signed, [*known, *stacked], suffixes)]
     masthead = _masthead_name(head.masthead)
+    if stacked and len(names) == len(stacked):
+        masthead = None  # each signed name was checked against the known names above
     if masthead:
         masthead = head.masthead = _known_or_mended(masthead, known, grams, abbreviation)
     if len(names) == 1 and masthead and masthead != names[0]:
@@ -686,6 +820,13 @@ def _known_or_mended(
     return name if name in known else consensus.repair_place(name, known, grams, abbreviation)
 
 
+def _known_addressee(addressee: str, known: Sequence[str]) -> str | None:
+    """The one known 主送 line a few characters off this one (one edit per 12 characters), if any."""
+    if addressee in known:
+        return addressee
+    return consensus.nearest_unique(addressee, list(known), max_distance=max(1, len(addressee) // 12))
+
+
 def _ocr_addressee(addressee: str | None, known: list[str]) -> str | None:
     """A long scanned 主送 line a few characters off a known one (printed by several text layers, or in
     the issuer file's `[addressed]`), as it is printed.
@@ -694,9 +835,9 @@ def _ocr_addressee(addressee: str | None, known: list[str]) -> str | None:
     drops a 、 or misreads 各 as 名. One edit per 12 characters, to a unique nearest line; a
     salutation to a person (short) is never changed.
     """
-    if not addressee or not known or addressee in known:
+    if not addressee or not known:
         return addressee
-    return consensus.nearest_unique(addressee, known, max_distance=max(1, len(addressee) // 12)) or addressee
+    return _known_addressee(addressee, known) or addressee
 
 
 def _masthead_name(masthead: str | None) -> str | None:
@@ -704,6 +845,12 @@ def _masthead_name(masthead: str | None) -> str | None:
     if not masthead:
         return None
     return re.sub(r"(?:文件|公报|函)$", "", re.sub(r"\s+", "", masthead)) or None
+
+
+def _stacked_names(masthead: str | None) -> list[str]:
+    """The names of joint issuers a 发文机关标志 stacks one per line (国务院 / 中央军委); [] for one line."""
+    lines = masthead.split("\n") if masthead else []
+    return [name for name in map(_masthead_name, lines) if name] if len(lines) > 1 else []
 
 
 def _signature_or_masthead(signed: str, masthead: str, known: list[str], suffixes: tuple[str, ...]) -> str:
@@ -766,9 +913,16 @@ def _split_joint_signature(name: str, known: list[str], suffixes: tuple[str, ...
 
     Only when exactly one split gives two names of five or more characters ending alike, as peers
     signing together do (办公厅 and 办公厅, 局 and 局): 景川市人民政府国有资产监督管理委员会 is one body,
-    and in 景川市人民政府办公室 the 办公室 alone is too short.
+    and in 景川市人民政府办公室 the 办公室 alone is too short. Two known names (国务院中央军委: the
+    names a stacked masthead printed) split whatever their length.
     """
-    if name in known or len(name) < 2 * _JOINT_PART_MIN:
+    if name in known:
+        return [name]
+    known_halves = [[name[:cut], name[cut:]] for cut in range(2, len(name) - 1)
+                    if name[:cut] in known and name[cut:] in known]
+    if len(known_halves) == 1:
+        return known_halves[0]
+    if len(name) < 2 * _JOINT_PART_MIN:
         return [name]
     splits = [
         (name[:cut], name[cut:])
@@ -784,10 +938,11 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
     doc_types = load_doc_types(str(settings.path("ingest", "doc_types")))
     issuer_file = str(settings.path("ingest", "issuer_aliases"))
     aliases, prefixes, suffixes = load_issuer_aliases(issuer_file)
-    head = _read_header(cleaned, ocr, suffixes)
-    tail = _read_tail(cleaned, head.body_start, ocr)
     # Names and prefixes the store knows from text layers join the hand-made tables (which win).
     known = lexicon.store_lexicon(settings) if ocr else lexicon.Lexicon()
+    addressed = list(dict.fromkeys([*known.addressees, *load_addressed_lines(issuer_file)])) if ocr else []
+    head = _read_header(cleaned, ocr, suffixes, doc_types, addressed)
+    tail = _read_tail(cleaned, head.body_start, ocr, head.doc_number)
     # The document's own n-grams, for the repairs of what it prints twice (OCR only).
     grams = consensus.DocumentGrams.of(cleaned.text) if ocr else None
     if grams is not None:
@@ -804,9 +959,11 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
     meta.date = tail.date
     meta.year = int(tail.date[:4]) if tail.date else None
     meta.issuers = [aliases.get(name, name) for name in tail.issuers]
-    masthead = _masthead_name(head.masthead)
-    if not meta.issuers and masthead:
-        meta.issuers = [aliases.get(masthead, masthead)]
+    if not meta.issuers and head.masthead:
+        stacked = _stacked_names(head.masthead)
+        if not stacked or not all(_is_organisation(name, suffixes) for name in stacked):
+            stacked = [name] if (name := _masthead_name(head.masthead)) else []
+        meta.issuers = [aliases.get(name, name) for name in stacked]
     if not meta.issuers and head.title:
         # 发文机关 + 关于 + 事由 + 文种: an unsigned report or cover names its issuer at the title's start.
         prefix = TITLE_ISSUER.match(head.title)
@@ -821,6 +978,8 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
     meta.issuer = "、".join(meta.issuers) if meta.issuers else None
     meta.doc_type = doc_type_of(head.title, doc_types)
     _read_proposal(meta, head, paras[head.body_start] if head.body_start < tail.body_end else None)
+    if ocr and meta.title and meta.proposer:
+        meta.title = _title_name_as_salutation(meta.title, meta.proposer)
     tail_start = tail.date_index + 1 if tail.date_index is not None else tail.body_end
     for para in paras[tail.body_end :]:
         match = CC.match(para.text)
@@ -831,8 +990,7 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
         bodies = list(dict.fromkeys([*known.cc, *copied_bodies_for(meta.cc, issuer_file)]))
         meta.cc = [_organisation_ending(entry, cleaned.text, bodies, suffixes)
                    for entry in _ocr_cc(meta.cc, bodies)]
-        lines = list(dict.fromkeys([*known.addressees, *load_addressed_lines(issuer_file)]))
-        meta.addressee = _ocr_addressee(meta.addressee, lines)
+        meta.addressee = _ocr_addressee(meta.addressee, addressed)
     meta.contact = _contact(cleaned, head.body_start)
     if ocr and meta.contact is None:
         meta.contact = _ocr_contact(cleaned, head.body_start)

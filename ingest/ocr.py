@@ -21,6 +21,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +42,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
-ENGINE_VERSION = "11"
+ENGINE_VERSION = "12"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
@@ -714,7 +715,8 @@ def _ocr_page(
             words = _reread_doubtful_lines(image, words, settings, workdir, deadline)
         names = names_model(settings)
         if words and names is not None and unavailable_reason(names) is None:
-            words = _reread_name_lines(image, words, names, int(cfg["name_lines"]), workdir, deadline)
+            words = _reread_name_lines(image, words, names, int(cfg["name_lines"]),
+                                       float(cfg["reread_scale"]), workdir, deadline)
         if words and str(cfg["code_languages"]):
             words = _reread_category_codes(image, words, ocr_model(settings, "codes"), workdir,
                                            deadline)
@@ -754,12 +756,18 @@ def _reread_gaps(
         cursor = max(cursor, bottom)
     ink_level = int(cfg["seal_clip_level"])
     seals = find_seal_rows(image, ink_level, int(cfg["dpi"]))
+    seals = [_to_whole_lines(top, bottom, lines.values()) for top, bottom in seals]
     bands = _merge_bands(bands + [(top, bottom, True) for top, bottom in seals])
     kept = list(words)
+    doubted = [(min(w.top for w in group), max(w.top + w.height for w in group))
+               for key, group in lines.items() if key not in trusted]
     for top, bottom, seal in bands:
         band = image.crop((0, top, width, bottom))
         dark = sum(band.histogram()[:ink_level])
-        if not seal and dark < float(cfg["gap_reread_ink"]) * char * char:
+        # Little ink is dust, unless the first look found a line there it doubted (a date in thin
+        # strokes read as 有, 46: on a sparse page `char` is line-tall and the ink test too strict).
+        holds_doubted = any(top <= line_top and line_bottom <= bottom for line_top, line_bottom in doubted)
+        if not seal and not holds_doubted and dark < float(cfg["gap_reread_ink"]) * char * char:
             continue
         clipped = band.point(lambda v: 255 if v >= ink_level else v)
         clipped = ImageOps.expand(clipped, border=char, fill=255)
@@ -841,6 +849,23 @@ def _digit_count(words: list[_Word]) -> int:
 
 def _han_count(words: list[_Word]) -> int:
     return sum(is_cjk(ch) for w in words for ch in w.text)
+
+
+def _to_whole_lines(top: int, bottom: int, lines: Iterable[list[_Word]]) -> tuple[int, int]:
+    """A seal's rows grown to take in every first-look line they cut through.
+
+    A seal's ring ends where it ends, often halfway down the 抄送 line under it: read in a band
+    that shows only the top of that line's glyphs, the line comes out as marks, and the entry the
+    seal hid is lost again (市政府督查室 read as 吕玛).
+    """
+    for group in lines:
+        line_top = min(w.top for w in group)
+        line_bottom = line_top + _line_height(group)
+        if line_top < top < line_bottom:
+            top = line_top
+        if line_top < bottom < line_bottom:
+            bottom = line_bottom
+    return top, bottom
 
 
 def _merge_bands(bands: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
@@ -954,25 +979,41 @@ def _reread_doubtful_lines(
 
 # Longest line read again for a name: a contact line with phone and e-mail runs to about 40 marks.
 _NAME_LINE_MAX_CHARS = 48
+# A second reading this much surer than the first (mean confidence) is merged when it shares this
+# much with it (difflib ratio), not the usual `MERGE_MIN_RATIO`.
+_NAME_SURER_BY = 20.0
+_NAME_MERGE_SURE_RATIO = 0.4
 
 
 def _reread_name_lines(
-    image: Image.Image, words: list[_Word], model: Model, limit: int, workdir: Path, deadline: float
+    image: Image.Image, words: list[_Word], model: Model, limit: int, scale: float, workdir: Path,
+    deadline: float,
 ) -> list[_Word]:
     """Read the lines printing a person's name with the second model; take its Chinese where they differ.
 
     Debian's chi_sim (tessdata_fast) misreads some surnames and given names with confidence 90+ in
     every rendering (熊 -> 能, 吕 -> 昌, 淑 -> 涉); tessdata's larger chi_sim reads them, but reads
-    running text worse, so it only gets these lines (all in one Tesseract run, psm 6 per crop).
+    running text worse, so it only gets these lines (all in one Tesseract run, psm 6 per crop). It
+    reads each line in the renderings of the doubtful-line vote, and each character is what most
+    of its readings say (as scanned 曹易, enlarged 曹昊 twice, binarised 曹晟: 曹昊).
     """
     groups = ocr_vote.name_lines(words, _NAME_LINE_MAX_CHARS, limit)
     if not groups:
         return words
     crops = [image.crop(ocr_vote.line_box(group, image.size)) for group in groups]
-    found = run_tesseract_many(crops, model, 6, workdir, _remaining(deadline))
-    for group, seen in zip(groups, found, strict=True):
-        second = "".join(w.text for w in sorted(seen, key=lambda w: (w.line_key, w.left)))
-        ocr_vote.apply_vote(group, ocr_vote.merge_han("".join(w.text for w in group), second))
+    shown = [render(crop) for render in ocr_vote.renderings(scale) for crop in crops]
+    found = run_tesseract_many(shown, model, 6, workdir, _remaining(deadline))
+    for index, group in enumerate(groups):
+        readings = ["".join(w.text for w in sorted(found[k * len(crops) + index],
+                                                   key=lambda w: (w.line_key, w.left)))
+                    for k in range(len(shown) // len(crops))]
+        seen = found[index]  # as scanned
+        second = "".join(ocr_vote.vote(readings[0], readings[1:], plurality=True))
+        # A first reading Tesseract doubted (章误的囊晖烛代表, 54) shares little with a sure second one
+        # (尊敬的袁晖旭代表, 90): the merge then asks for less in common.
+        sure = seen and mean_confidence(seen) >= mean_confidence(group) + _NAME_SURER_BY
+        min_ratio = _NAME_MERGE_SURE_RATIO if sure else ocr_vote.MERGE_MIN_RATIO
+        ocr_vote.apply_vote(group, ocr_vote.merge_han("".join(w.text for w in group), second, min_ratio))
     return [w for w in words if w.text]
 
 
@@ -984,6 +1025,17 @@ _CATEGORY_CODE = re.compile(r"^[A-D][0-9]?$")
 _CODE_TOKEN = re.compile(r"(?<![A-Za-z0-9])([A-D][0-9]?)(?![A-Za-z0-9])")
 # An English read of a few specks finds letters too, scoring low; a printed code scores 80-95.
 _CODE_MIN_CONF = 60.0
+
+
+def _label_end(ordered: list[_Word], label_chars: int) -> int:
+    """Where the word holding the label's last character ends (its right edge, in pixels)."""
+    seen = 0
+    for word in ordered:
+        seen += len(word.text)
+        if seen >= label_chars:
+            # A word running on past the label (类上) ends later than the label does.
+            return word.left + round(word.width * (1 - (seen - label_chars) / len(word.text)))
+    return ordered[-1].left + ordered[-1].width
 
 
 def _reread_category_codes(
@@ -1007,9 +1059,11 @@ def _reread_category_codes(
         top = min(w.top for w in ordered)
         bottom = max(w.top + w.height for w in ordered)
         best: tuple[float, str, tuple[int, int, int, int]] | None = None
-        # A short line's pitch is a rough guess, so the crop is tried from a few starting points.
-        for offset in (0.2, 0.6, 1.0):
-            start = ordered[0].left + (len(label.group(1)) + offset) * pitch
+        # A short line's pitch is a rough guess, so the crop is tried from a few starting points, the
+        # first where the label's last character ends (a lost colon leaves the code right after it).
+        starts = [_label_end(ordered, len(label.group(1))) + 0.1 * pitch] + [
+            ordered[0].left + (len(label.group(1)) + offset) * pitch for offset in (0.2, 0.6, 1.0)]
+        for start in starts:
             box = (int(start), int(top - 0.3 * pitch), int(start + 5 * pitch), int(bottom + 0.3 * pitch))
             for found in run_tesseract(image.crop(box), model, 7, workdir, _remaining(deadline)):
                 code = _CODE_TOKEN.search(found.text)

@@ -40,11 +40,16 @@ _REPLY_LETTER_END = re.compile(
 )
 # A whole 发文字号 line: prefix, year in (mis-read) brackets, number, 号. The closing bracket may come out
 # as j, l or |, a 1 right after it as a bracket, and specks may sit before the number. The closing
-# bracket must be there: without it a lone ] could be the bracket and the number missing.
+# bracket must be there: without it a lone ] could be the bracket and the number missing. The opening
+# bracket may have left a digit of its own before the year ([52005]), and 号 may be misread as another
+# character (7 导, 69 二) when the prefix is as short as a 机关代字 is.
 _NUMBER_LINE = re.compile(
-    rf"^(?P<prefix>(?:[{_HAN}]{_SPACES}){{1,16}}?)[\[〔［【(（]{{1,2}}{_SPACES}(?P<year>(?:19|20)\d{{2}})"
-    rf"(?:[jlI|\]〕］】)）]{{1,2}}|{_SPACES}[\]〕］】)）]){_SPACES}(?P<seq>[^号\s]{{1,6}}){_SPACES}号$"
+    rf"^(?P<prefix>(?:[{_HAN}]{_SPACES}){{1,16}}?)[\[〔［【(（]{{1,2}}{_SPACES}\d?(?P<year>(?:19|20)\d{{2}})"
+    rf"(?:[jlI|\]〕］】)）]{{1,2}}|{_SPACES}[\]〕］】)）]){_SPACES}(?P<seq>[^号\s]{{1,6}}?){_SPACES}"
+    rf"(?P<end>号|[{_HAN}])$"
 )
+# Longest 机关代字 before a misread 号 (国办函, 景农建字: at most a few characters).
+_SHORT_PREFIX = 8
 _SEQ_LOOKALIKES = str.maketrans({"]": "1", "|": "1", "l": "1", "I": "1", "丨": "1", "O": "0", "o": "0"})
 _SEQ_SPECKS = re.compile(r"[?？.·,'`]")
 # Specks beside a 成文日期 read as marks (". 2024年9月27日，", "2022年5月20日 /"); not brackets: a
@@ -88,11 +93,19 @@ _CN_SPOILED_YEAR = re.compile(
     r"^([一二][〇零一二三四五六七八九丸口日]{3})(?=年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日$)"
 )
 _CC_LABEL = re.compile(rf"^(\s*抄){_SPACES}(?!报)[{_HAN}]{_SPACES}(?=[:：])")
-# Its 抄 misread instead (护送：, 钞送：); 送 alone after them is no other label.
-_CC_LABEL_FIRST = re.compile(rf"^(\s*)[护钞炒沙]{_SPACES}(?=送{_SPACES}[:：])")
+# Its 抄 misread instead (护送：, 钞送：, 挫送：): any one character before 送： but those of the labels
+# that are not 抄送 (主送, 报送, 分送, 呈送, 发送, 印送).
+_CC_LABEL_FIRST = re.compile(rf"^(\s*)(?![主报分呈发印抄送])[{_HAN}]{_SPACES}(?=送{_SPACES}[:：])")
+# A 分类 line with its 分 misread (作类：B): a line of nothing but one character, 类, a colon and a code.
+_CATEGORY_LABEL_FIRST = re.compile(
+    rf"^(\s*)(?!分)[{_HAN}]{_SPACES}(?=类{_SPACES}[:：]{_SPACES}[A-D][0-9lI|]?{_SPACES}$)"
+)
 # An opening 〈, 《 or 【 closed by a parenthesis is a parenthesis: 各县〈市、区 ), 《此件公开发布 ).
 _ANGLE_PAREN = re.compile(rf"[〈《【]{_SPACES}([^〈〉《》()（）]*[{_HAN}][^〈〉《》()（）]*?){_SPACES}[)）]")
 _SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{_HAN}]){_SPACES}(?=[{_HAN}])")
+# Tesseract spaces every word apart, also a Latin word from the Chinese beside it (5G 基站): GB/T 9704
+# text prints none there (the cleaner already drops the spaces between Chinese and digits).
+_SPACE_LATIN_HAN = re.compile(rf"(?<=[A-Za-z]){_SPACES}(?=[{_HAN}])|(?<=[{_HAN}]){_SPACES}(?=[A-Za-z])")
 _DIGIT = r"[0-9]"
 # O/o between digits is a zero; l, I or | between digits is a one.
 _ZERO_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[Oo](?={_DIGIT}|[Oo]*{_DIGIT})")
@@ -135,6 +148,8 @@ def _repair_number_line(text: str) -> str:
     if not (seq.isdigit() and len(seq) <= 4):
         return text
     prefix = re.sub(r"\s+", "", match["prefix"])
+    if match["end"] != "号" and len(prefix) > _SHORT_PREFIX:
+        return text
     return f"{prefix}〔{match['year']}〕{seq}号"
 
 
@@ -187,10 +202,12 @@ def repair_ocr_line(text: str) -> str:
         text = re.sub(r"[Oo0○]", "〇", compact)
     text = _CC_LABEL.sub(r"\1送", text)
     text = _CC_LABEL_FIRST.sub(r"\1抄", text)
+    text = _CATEGORY_LABEL_FIRST.sub(r"\1分", text)
     text = _PERIOD_AFTER_HAN.sub("。", text)
     text = _DOUBLE_STOP.sub("。", text) if "。" in text else text
     for _ in range(2):  # overlapping runs such as 2OO5 need a second pass
         text = _ZERO_LOOKALIKE.sub("0", text)
         text = _ONE_LOOKALIKE.sub("1", text)
         text = _CN_ZERO_LOOKALIKE.sub("〇", text)
+    text = _SPACE_LATIN_HAN.sub("", text)
     return _YEAR_DASH.sub("—", text)

@@ -96,11 +96,12 @@ def line_box(group: Sequence[Word], size: tuple[int, int]) -> tuple[int, int, in
     return max(0, x0 - pad), max(0, y0 - pad), min(size[0], x1 + pad), min(size[1], y1 + pad)
 
 
-def vote(first: str, others: Sequence[str]) -> list[str]:
+def vote(first: str, others: Sequence[str], plurality: bool = False) -> list[str]:
     """For each character of `first`, what most readings put there ("" = dropped, 2+ chars = insertion).
 
     Each other reading is aligned to the first; a reading that shares too little with it (a crop read
-    as garbage) does not vote. A position changes only when a strict majority of all readings agrees.
+    as garbage) does not vote. A position changes only when a strict majority of all readings agrees,
+    or with `plurality` when more readings name another choice than name the first's (a tie keeps it).
     """
     ballots: list[Counter[str]] = [Counter({ch: 1}) for ch in first]
     voters = 1
@@ -130,7 +131,8 @@ def vote(first: str, others: Sequence[str]) -> list[str]:
         # Readings not naming another choice agree with the first one.
         ballot[first[index]] = voters - sum(n for ch, n in ballot.items() if ch != first[index])
         choice, count = ballot.most_common(1)[0]
-        result.append(choice if count * 2 > voters else first[index])
+        wins = count > ballot[first[index]] if plurality else count * 2 > voters
+        result.append(choice if wins else first[index])
     return result
 
 
@@ -169,7 +171,7 @@ _HAN = re.compile(r"^[\u3400-\u9fff]+$")
 # A salutation is short: 尊敬的 + a name of up to four characters (or a few names) + role + colon.
 _SALUTATION_MAX = 16
 # Readings sharing less than this (difflib ratio) are of different crops: no merge.
-_MERGE_MIN_RATIO = 0.6
+MERGE_MIN_RATIO = 0.6
 
 
 def name_lines(words: Sequence[Word], max_chars: int, limit: int) -> list[list[Word]]:
@@ -186,15 +188,16 @@ def name_lines(words: Sequence[Word], max_chars: int, limit: int) -> list[list[W
     return chosen[:limit]
 
 
-def merge_han(first: str, second: str) -> list[str]:
+def merge_han(first: str, second: str, min_ratio: float = MERGE_MIN_RATIO) -> list[str]:
     """For each character of `first`, what to put there: `second`'s Chinese where both read Chinese.
 
     Digits, Latin and marks stay as first read (the fast model reads those as well as the larger
     one); a span of Chinese characters the two read differently takes the second reading, also when
-    it is shorter or longer (张了次 -> 张欣). Same shape as `vote`'s result, for `apply_vote`.
+    it is shorter or longer (张了次 -> 张欣). Same shape as `vote`'s result, for `apply_vote`. Readings
+    sharing less than `min_ratio` (difflib) are of different things and are not merged.
     """
     result = list(first)
-    if not second or SequenceMatcher(None, first, second, autojunk=False).ratio() < _MERGE_MIN_RATIO:
+    if not second or SequenceMatcher(None, first, second, autojunk=False).ratio() < min_ratio:
         return result
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, first, second, autojunk=False).get_opcodes():
         ours, theirs = first[i1:i2], second[j1:j2]

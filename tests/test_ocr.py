@@ -262,6 +262,13 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("规范化建设.", "规范化建设。"),
         ("市政府办公室.。", "市政府办公室。"),
         ("电话: 0798-8188509", "电话：0798-8188509"),
+        # 号 misread after a short 机关代字; a digit the opening bracket left before the year
+        ("景 农 建 字 【2018j 7 导", "景农建字〔2018〕7号"),
+        ("国 办 困 【2006]j 69 二", "国办函〔2006〕69号"),
+        ("国 办 函 [52005] 57 号", "国办函〔2005〕57号"),
+        ("挫 送：市 政府 办 公 室", "抄送：市 政府 办 公 室"),
+        ("关于 加快 5G 基站 建设", "关于 加快 5G基站 建设"),
+        ("作 类：B", "分类：B"),
     ],
 )
 def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
@@ -275,7 +282,8 @@ def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
      "景 公 字 [20191 2", "景府发 [2024] 号", "〈论语〉", "答复国务院", "抄报：省政府", "12月3日 目标",
      "办公打印机", "2018 年 12 月 26 号 文件", "纳入民生保障", "（2024年5月3日）", "提升生态恢复力",
      "2018年12月26号文", "抄报：省政府办公厅", "2019年5月底前", "2019年13月工日", "2020年8月了解",
-     "一日三餐年"],
+     "一日三餐年", "主送：各区县人民政府", "报送：省政府", "分送：各成员单位",
+     "根据国务院办公厅关于进一步加强工作的通知〔2005〕57号文", "种类：A4纸", "门类：B类"],
 )
 def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):
     assert repair_ocr_line(kept) == kept

@@ -476,3 +476,119 @@ def test_a_long_scanned_addressee_a_few_characters_off_a_known_one_is_mended():
     assert _ocr_addressee("各省自治区、直辖市人民政府，国务院名部委、各直属机构", known) == standard
     assert _ocr_addressee("黑龙江省人民政府，教育部、外交部", known) == "黑龙江省人民政府，教育部、外交部"
     assert _ocr_addressee("张明委员", ["张朋委员会主任办公室"]) == "张明委员"
+
+
+def test_a_scanned_title_broken_into_paragraphs_runs_on_to_its_document_type(tmp_path):
+    body = [("王超斌委员：", "left", 600.0, 16.0),
+            ("您提出的提案收悉。经研究，答复如下：", "indent", 570.0, 16.0)]
+    # The title's second line came out sizes larger than its first, as a paragraph of its own.
+    meta = _ocr_fields(_letter(("国办函〔2006〕82号", "right", 720.0, 16.0),
+                               ("国务院办公厅对全国政协十届四次会议", "centre", 680.0, 21.0),
+                               ("第4626号提案的答复", "centre", 640.0, 27.0), *body), tmp_path)
+    assert meta.title == "国务院办公厅对全国政协十届四次会议第4626号提案的答复"
+    assert (meta.doc_type, meta.addressee, meta.proposal_number) == ("答复", "王超斌委员", "4626")
+    # A title already ending in its 文种 takes nothing more; nor does one no centred line completes.
+    meta = _ocr_fields(_letter(("关于做好安全检查工作的通知", "centre", 680.0, 22.0),
+                               ("（2024年5月3日）", "centre", 650.0, 16.0),
+                               ("各区县民政局：", "left", 620.0, 16.0),
+                               ("请于本月底前完成辖区养老机构安全检查。", "indent", 590.0, 16.0)), tmp_path)
+    assert meta.title == "关于做好安全检查工作的通知"
+    meta = _ocr_fields(_letter(("景府办发〔2020〕3号", "right", 720.0, 16.0),
+                               ("景川市2020年养老服务", "centre", 680.0, 22.0),
+                               ("（征求意见稿）", "centre", 650.0, 27.0),
+                               ("请于本月底前完成辖区养老机构安全检查。", "indent", 590.0, 16.0)), tmp_path)
+    assert meta.title == "景川市2020年养老服务"
+
+
+def test_joint_issuers_stacked_in_a_scanned_masthead_are_the_masthead(tmp_path):
+    meta = _ocr_fields(_letter(("国务院", "centre", 760.0, 40.0), ("中央军委", "centre", 715.0, 40.0),
+                               ("国函〔1996〕95号", "centre", 680.0, 16.0),
+                               ("国务院、中央军委关于同意武警总部后勤部", "centre", 650.0, 22.0),
+                               ("机关等迁址新建的批复", "centre", 620.0, 22.0),
+                               ("武警总部：", "left", 590.0, 16.0),
+                               ("你部的请示收悉。现批复如下：同意迁址新建。", "indent", 560.0, 16.0),
+                               ("国务院    中央军委", "right", 500.0, 16.0),
+                               ("一九九六年十一月五日", "right", 470.0, 16.0)), tmp_path)
+    assert (meta.doc_number, meta.doc_type, meta.addressee) == ("国函〔1996〕95号", "批复", "武警总部")
+    assert meta.title == "国务院、中央军委关于同意武警总部后勤部机关等迁址新建的批复"
+    assert meta.issuers == ["国务院", "中央军委"]
+
+
+def test_a_scanned_standard_addressee_that_lost_its_last_line_is_the_standard_line(tmp_path):
+    standard = "各省、自治区、直辖市人民政府，国务院各部委、各直属机构"
+    meta = _ocr_fields(_letter(("国发〔2019〕5号", "centre", 720.0, 16.0),
+                               ("国务院关于在市场监管领域全面推行部门联合监管的意见", "centre", 680.0, 22.0),
+                               (standard[:-1], "left", 650.0, 16.0),  # 构： on the line OCR lost
+                               ("在市场监管领域全面推行“双随机、一公开”监管，是党", "indent", 620.0, 16.0),
+                               ("中央、国务院作出的重大决策部署。", "left", 591.0, 16.0)), tmp_path)
+    assert meta.addressee == standard
+    assert meta.body.startswith("在市场监管领域")
+
+
+def test_a_proposers_name_in_a_scanned_title_is_read_as_in_the_salutation(tmp_path):
+    from ingest.metadata import _title_name_as_salutation
+
+    def named(title: str, proposer: str) -> str:
+        return _title_name_as_salutation(title, proposer)
+
+    assert named("关于对去晖旭代表所提建议的答复", "袁晖旭") == "关于对袁晖旭代表所提建议的答复"
+    assert named("关于对发凤等代表所提建议的答复", "袁凤") == "关于对袁凤等代表所提建议的答复"
+    # Two characters off, or not followed by a role, is another name or no name.
+    assert named("关于对去晖烛代表所提建议的答复", "袁晖旭") == "关于对去晖烛代表所提建议的答复"
+    assert named("关于袁晖旭所提建议的答复", "袁晖旭") == "关于袁晖旭所提建议的答复"
+    meta = _ocr_fields(_letter(("景府办函〔2024〕14号", "right", 720.0, 16.0),
+                               ("关于对去晖旭代表所提建议的答复", "centre", 680.0, 22.0),
+                               ("尊敬的袁晖旭代表：", "left", 650.0, 16.0),
+                               ("您提出的建议已收悉，现答复如下：", "indent", 620.0, 16.0)), tmp_path)
+    assert (meta.title, meta.proposer) == ("关于对袁晖旭代表所提建议的答复", "袁晖旭")
+
+
+def test_a_sure_second_reading_of_a_name_line_is_merged_even_when_the_first_is_garbled():
+    first, second = "章误的囊晖烛代表:", "尊敬的袁晖旭代表:"
+    assert "".join(ocr_vote.merge_han(first, second)) == first  # shares too little by default
+    assert "".join(ocr_vote.merge_han(first, second, min_ratio=0.4)) == second
+
+
+def test_a_name_is_what_most_readings_of_the_second_model_say():
+    scanned, others = "联系人:曹易", ["联系人:曹晟", "联系人:曹昊", "联系人:曹昊"]
+    assert "".join(ocr_vote.vote(scanned, others, plurality=True)) == "联系人:曹昊"
+    assert "".join(ocr_vote.vote(scanned, others)) == scanned  # 2 of 4 is no strict majority
+    tie = ["联系人:兹利", "联系人:莉利", "联系人:莉利"]
+    assert "".join(ocr_vote.vote("联系人:兹利", tie, plurality=True)) == "联系人:兹利"
+
+
+def test_the_category_code_is_looked_for_right_after_the_label():
+    def word(text: str, left: int, width: int) -> ocr._Word:
+        return ocr._Word(text, left, 800, width, 60, 90.0, (5, 1, 1))
+
+    assert ocr._label_end([word("分", 341, 70), word("类", 435, 70), word("上", 540, 40)], 2) == 505
+    assert ocr._label_end([word("分", 341, 70), word("类上", 435, 140)], 2) == 505
+
+
+def test_a_seals_band_takes_in_the_whole_lines_it_cuts():
+    def line(top: int, height: int) -> list[ocr._Word]:
+        return [ocr._Word("市政府督查室", 300, top, 400, height, 90.0, (1, 1, top))]
+
+    lines = [line(1000, 60), line(1300, 60), line(1560, 70)]
+    assert ocr._to_whole_lines(1152, 1584, lines) == (1152, 1630)  # the 抄送 line under the ring
+    assert ocr._to_whole_lines(1020, 1400, lines) == (1000, 1400)
+
+
+def test_a_scanned_date_whose_year_was_partly_lost_takes_the_document_numbers_year(tmp_path):
+    from ingest.metadata import _date_of_number_year
+
+    assert _date_of_number_year("一万万七年四月八日", "1997") == "1997-04-08"
+    assert _date_of_number_year("2O2x年4月8日", "2024") == "2024-04-08"
+    # A read numeral that disagrees, too little read, or no number: no date.
+    assert _date_of_number_year("一万万六年四月八日", "1997") is None
+    assert _date_of_number_year("万万万七年四月八日", "1997") is None
+    assert _date_of_number_year("一万万七年四月八日", None) is None
+    body = [("你部的请示收悉。现批复如下：同意。", "indent", 620.0, 16.0)]
+    meta = _ocr_fields(_letter(("国办发〔1997〕11号", "centre", 720.0, 16.0),
+                               ("国务院办公厅关于同意的批复", "centre", 680.0, 22.0),
+                               ("民政部：", "left", 650.0, 16.0), *body,
+                               ("国务院办公厅", "right", 560.0, 16.0),
+                               ("一万万七年四月八日", "right", 530.0, 16.0),
+                               ("抄送；市政府办公室，市政府督查室。", "left", 480.0, 16.0)), tmp_path)
+    assert (meta.date, meta.year, meta.issuers) == ("1997-04-08", 1997, ["国务院办公厅"])
+    assert meta.cc == ["市政府办公室", "市政府督查室"]  # its colon read as a semicolon
