@@ -92,6 +92,34 @@ def repair_value(value: str, grams: DocumentGrams) -> str:
     return "".join(chars)
 
 
+_QUOTED = re.compile(r"“([^“”]{2,30})”")
+_MARKS = "、，,；;·"
+
+
+def repair_quoted(value: str, text: str) -> str:
+    """A quoted phrase of `value` the document prints nowhere else, as the document prints it
+    `_SUPPORT`+ times with one more mark inside (“双随机一公开” beside “双随机、一公开”, the 、 lost).
+
+    The text prints the field itself once. Only a mark is ever put in: a phrase the text quotes
+    with other characters may be another phrase, and the body of a scan has misreadings of its own.
+    """
+    compact = re.sub(r"\s+", "", text)
+    quoted_in_text = Counter(_QUOTED.findall(compact))
+    for quoted in _QUOTED.findall(value):
+        if quoted_in_text[quoted] >= _SUPPORT:
+            continue
+        marked = [q for q, n in quoted_in_text.items() if n >= _SUPPORT and _one_mark_more(q, quoted)]
+        if len(marked) == 1:
+            value = value.replace(f"“{quoted}”", f"“{marked[0]}”")
+    return value
+
+
+def _one_mark_more(longer: str, shorter: str) -> bool:
+    """Whether `longer` is `shorter` with one mark (、，；) inside it."""
+    return len(longer) == len(shorter) + 1 and any(
+        longer[i] in _MARKS and longer[:i] + longer[i + 1 :] == shorter for i in range(1, len(longer) - 1))
+
+
 def edit_distance(a: str, b: str) -> int:
     """Levenshtein distance (names are short: the plain dynamic programme is enough)."""
     previous = list(range(len(b) + 1))

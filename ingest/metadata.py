@@ -738,6 +738,7 @@ def _ocr_consensus(
     """
     if head.title:
         head.title = consensus.repair_value(_paired_quotes(head.title), grams)
+        head.title = consensus.repair_quoted(head.title, cleaned.text)
     if head.addressee:
         head.addressee = OCR_SALUTATION.sub("", head.addressee)
     # Not the 主送 or 抄送 lists: their entries differ from frequent names by one character on purpose

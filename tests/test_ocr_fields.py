@@ -592,3 +592,13 @@ def test_a_scanned_date_whose_year_was_partly_lost_takes_the_document_numbers_ye
                                ("抄送；市政府办公室，市政府督查室。", "left", 480.0, 16.0)), tmp_path)
     assert (meta.date, meta.year, meta.issuers) == ("1997-04-08", 1997, ["国务院办公厅"])
     assert meta.cc == ["市政府办公室", "市政府督查室"]  # its colon read as a semicolon
+
+
+def test_a_quoted_phrase_of_a_scanned_title_gets_back_the_mark_the_text_prints_in_it():
+    text = "推行“双随机、一公开”监管。“双随机、一公开”监管是重大创新。“放管服”改革。"
+    title = "国务院关于全面推行“双随机一公开”监管的意见"
+    assert consensus.repair_quoted(title, title + text) == "国务院关于全面推行“双随机、一公开”监管的意见"
+    # Printed once only, or quoted with other characters: as read.
+    once = "推行“双随机、一公开”监管。"
+    assert consensus.repair_quoted(title, title + once) == title
+    assert consensus.repair_quoted("关于“放管”改革", "关于“放管”改革" + text) == "关于“放管”改革"
