@@ -93,7 +93,7 @@ def make_scan(source: Path, target: Path, dpi: int, seed: str, harsh: bool = Fal
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", dest="set_name", choices=("docs", "real"), default="docs")
+    parser.add_argument("--set", dest="set_name", choices=("docs", "real", "published"), default="docs")
     parser.add_argument("--count", type=int, default=30)
     parser.add_argument("--dpi", type=int, default=200)
     parser.add_argument("--seed", default="holdout")

@@ -168,6 +168,8 @@ def repair_doc_number(doc_number: str, issuers: list[str], prefixes: dict[str, s
 _PLACE = re.compile(r"^[\u4e00-\u9fff]{1,5}?[省市县区州盟旗]")
 # A place counts as known once this many known names open with it.
 _PLACE_MIN_NAMES = 2
+# The length of a place whose first character a 机关代字 opens with (景川市: 景府办函).
+_ABBREVIATED_PLACE = 3
 
 
 def repair_place(name: str, known: list[str], grams: DocumentGrams, abbreviation: str | None = None) -> str:
@@ -201,6 +203,9 @@ def repair_place(name: str, known: list[str], grams: DocumentGrams, abbreviation
     if others and others[0][1] >= _SUPPORT and (len(others) == 1 or others[1][1] < others[0][1]):
         return others[0][0] + name[1:]
     unsupported = grams.counts[place[:3]] <= 1
-    if abbreviation and _HAN.match(abbreviation) and abbreviation != place[0] and unsupported:
+    # Only a two-character place and its 市/县/区 (景川市): a longer one is no city's own name
+    # (国家试验区管委会 is numbered 景国试管…, the city's 景 first).
+    short = len(place) == _ABBREVIATED_PLACE
+    if abbreviation and _HAN.match(abbreviation) and abbreviation != place[0] and unsupported and short:
         return abbreviation + name[1:]
     return name

@@ -81,6 +81,10 @@ _SEAL_DENSITY = 0.08
 _SEAL_INK_SHARE = 0.3
 _SEAL_MIN_MM = 25
 _SEAL_MAX_MM = 60
+# A line with this many words in a row read below this confidence is looked at again, however sure
+# the rest of it is.
+_LOST_RUN = 2
+_LOST_RUN_CONF = 50.0
 # A second-look line on rows the first look left empty is kept with this confidence or Han share.
 _NEW_LINE_CONF = 40.0
 _NEW_LINE_HAN_SHARE = 0.5
@@ -745,7 +749,8 @@ def _reread_gaps(
     char = max(8, heights[len(heights) // 2])
     trusted_conf = float(cfg["gap_trusted_line_conf"])
     lines = ocr_vote.lines_of(words)
-    trusted = {key for key, group in lines.items() if mean_confidence(group) >= trusted_conf}
+    trusted = {key for key, group in lines.items()
+               if mean_confidence(group) >= trusted_conf and not _has_lost_run(group)}
     covered = sorted((w.top, w.top + w.height) for w in words if w.line_key in trusted)
     width, height = image.size
     bands: list[tuple[int, int, bool]] = []
@@ -782,6 +787,17 @@ def _reread_gaps(
         if found:
             kept = _take_second_look(kept, lines, trusted, found, top, bottom, seal)
     return kept
+
+
+def _has_lost_run(group: list[_Word]) -> bool:
+    """Whether a line holds `_LOST_RUN` words in a row read below `_LOST_RUN_CONF`: where Tesseract lost
+    its way in a long line and skipped what is printed (…常委会代表全市大大 for …代表工作委员会，市人大)."""
+    run = 0
+    for word in sorted(group, key=lambda w: w.left):
+        run = run + 1 if 0 <= word.conf < _LOST_RUN_CONF else 0
+        if run >= _LOST_RUN:
+            return True
+    return False
 
 
 def _take_second_look(

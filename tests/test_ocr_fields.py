@@ -296,6 +296,8 @@ def test_a_misread_place_opening_an_issuer_is_mended_from_known_names_or_the_doc
     assert mended == "景川市人力资源和社会保障局"
     seen = consensus.DocumentGrams.of("长川市人民政府。长川市人民政府")
     assert consensus.repair_place("长川市人民政府", [], seen, "景") == "长川市人民政府"
+    # A longer "place" is no city's own name: a national body in the city keeps its 国.
+    assert consensus.repair_place("国家试验区管委会办公室", [], blank, "景") == "国家试验区管委会办公室"
 
 
 def test_scanned_cc_entries_lose_seal_debris_and_mend_one_character_off_a_known_entry():
@@ -602,3 +604,12 @@ def test_a_quoted_phrase_of_a_scanned_title_gets_back_the_mark_the_text_prints_i
     once = "推行“双随机、一公开”监管。"
     assert consensus.repair_quoted(title, title + once) == title
     assert consensus.repair_quoted("关于“放管”改革", "关于“放管”改革" + text) == "关于“放管”改革"
+
+
+def test_a_sure_line_with_a_lost_run_of_words_is_looked_at_again():
+    def line(*confs: float) -> list[ocr._Word]:
+        return [ocr._Word("字", 100 * i, 500, 60, 60, conf, (4, 1, 1)) for i, conf in enumerate(confs)]
+
+    assert ocr._has_lost_run(line(92, 96, 93, 97, 42, 38, 26, 31))  # 代表 全 市 大大: mean 77
+    assert ocr._has_lost_run(line(97, 89, 0, 0, 93, 89))
+    assert not ocr._has_lost_run(line(92, 40, 96, 45, 93))  # doubtful words apart are no lost run
