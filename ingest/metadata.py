@@ -458,6 +458,9 @@ def _continue_ocr_title(
     return index
 
 
+# A 主送 line this long may be matched to a standard one; a person's name never is.
+_LONG_ADDRESSEE = 12
+
 # What OCR makes of the colon closing a 主送 line: a comma, a semicolon, a full stop, or nothing.
 _MISREAD_COLON = re.compile(r"[，,;；.。、]$")
 
@@ -486,9 +489,6 @@ def _ocr_salutation(
     known = _known_addressee(stripped, addressed) if len(stripped) >= _LONG_ADDRESSEE else None
     return known + "：" if known else None
 
-
-# A 主送 line this long may be matched to a standard one; a person's name never is.
-_LONG_ADDRESSEE = 12
 
 # Quotation marks OCR makes of dust; a title quotes in pairs.
 _QUOTE_PAIRS = (("“", "”"), ("‘", "’"))
