@@ -177,9 +177,10 @@ def repair_place(name: str, known: list[str], grams: DocumentGrams, abbreviation
 
     The offices of one city all open their names with the city: a place one substitution away from
     the place that several known names share becomes that place (姑川市教育局 → 景川市教育局, even
-    with no 教育局 known). With no known names, the place's first character becomes the one the
-    document itself prints before the rest of the place at least `_SUPPORT` times, or else, when
-    the document prints the place as read nowhere else, the `abbreviation` opening its 发文字号
+    with no 教育局 known). Else the place's first character becomes the one the document itself
+    prints before the rest of the place at least `_SUPPORT` times (准安市人民政府 in a text printing
+    淮安市 throughout: a city the known names do not hold). With no known names at all, when the
+    document prints the place as read nowhere else, the `abbreviation` opening its 发文字号 decides
     (景府办函 for 景川市…: a body's 机关代字 starts with its place's first character).
     """
     match = _PLACE.match(name)
@@ -193,8 +194,6 @@ def repair_place(name: str, known: list[str], grams: DocumentGrams, abbreviation
             if n >= _PLACE_MIN_NAMES and len(p) == len(place) and edit_distance(p, place) == 1]
     if len(near) == 1:
         return near[0] + name[len(place):]
-    if places:
-        return name
     rest = place[1:3]
     if grams.counts[place[:3]] >= _SUPPORT:
         return name
@@ -202,6 +201,8 @@ def repair_place(name: str, known: list[str], grams: DocumentGrams, abbreviation
     others = Counter({c: n for c, n in fills.items() if c != place[0]}).most_common(2)
     if others and others[0][1] >= _SUPPORT and (len(others) == 1 or others[1][1] < others[0][1]):
         return others[0][0] + name[1:]
+    if places:
+        return name
     unsupported = grams.counts[place[:3]] <= 1
     # Only a two-character place and its 市/县/区 (景川市): a longer one is no city's own name
     # (国家试验区管委会 is numbered 景国试管…, the city's 景 first).

@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from pdfminer.pdfdocument import PDFDocument
@@ -830,6 +831,7 @@ def _take_second_look(
         better = more or mean_confidence(second) > mean_confidence(group)
         if in_band and ((key not in trusted and better and _plausible_new_line(second)) or (seal and more)):
             replaced.add(key)
+            _drop_stutter(second, group)
         else:
             # A line that stays (also one just outside the band, whose rows the band clipped).
             dropped.update(over)
@@ -838,7 +840,24 @@ def _take_second_look(
         if key not in placed and not _plausible_new_line(group):
             # On rows the first look left empty, a seal's ring read as marks (1 4111 INANAL 上月).
             dropped.add(key)
-    return kept + [w for k, fl in found_lines.items() if k not in dropped for w in fl]
+    return kept + [w for k, fl in found_lines.items() if k not in dropped for w in fl if w.text]
+
+
+def _drop_stutter(second: list[_Word], first: list[_Word]) -> None:
+    """Drop a character the second look read twice where the first look read it once (上上海市 for
+    上海市: a glyph at the edge of the band's crop, read again). A doubled character the first look
+    also read doubled (常常) stays."""
+    ordered = sorted(second, key=lambda w: (w.line_key, w.left))
+    was = "".join(w.text for w in sorted(first, key=lambda w: w.left))
+    now = "".join(w.text for w in ordered)
+    outcome = list(now)
+    for tag, _i1, _i2, j1, j2 in SequenceMatcher(None, was, now, autojunk=False).get_opcodes():
+        if tag != "insert" or j2 - j1 != 1 or not is_cjk(now[j1]):
+            continue
+        doubled = (j1 > 0 and now[j1 - 1] == now[j1]) or (j2 < len(now) and now[j2] == now[j1])
+        if doubled and now[j1] * 2 not in was:
+            outcome[j1] = ""
+    ocr_vote.apply_vote(ordered, outcome)
 
 
 def _is_garble(words: list[_Word]) -> bool:

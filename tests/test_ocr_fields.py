@@ -613,3 +613,23 @@ def test_a_sure_line_with_a_lost_run_of_words_is_looked_at_again():
     assert ocr._has_lost_run(line(92, 96, 93, 97, 42, 38, 26, 31))  # 代表 全 市 大大: mean 77
     assert ocr._has_lost_run(line(97, 89, 0, 0, 93, 89))
     assert not ocr._has_lost_run(line(92, 40, 96, 45, 93))  # doubtful words apart are no lost run
+
+
+def test_a_place_known_names_do_not_hold_is_mended_from_the_documents_own_printing():
+    known = ["景川市财政局", "景川市公安局"]
+    grams = consensus.DocumentGrams.of("本报告由淮安市人民政府办公室编制。请与淮安市人民政府办公室联系。")
+    assert consensus.repair_place("准安市人民政府", known, grams) == "淮安市人民政府"
+    assert consensus.repair_place("准安市人民政府", known, consensus.DocumentGrams.of("")) == "准安市人民政府"
+
+
+def test_a_character_the_second_look_read_twice_is_read_once():
+    def words(*texts: str) -> list[ocr._Word]:
+        return [ocr._Word(text, 100 * i, 1000, 90 * len(text), 80, 90.0, (1, 1, 1))
+                for i, text in enumerate(texts)]
+
+    second = words("上", "上海", "市", "普陀", "区")
+    ocr._drop_stutter(second, words("上", "海", "市", "普", "辽", "区"))
+    assert "".join(w.text for w in second) == "上海市普陀区"
+    kept = words("常常", "关心")
+    ocr._drop_stutter(kept, words("常常", "关", "心"))
+    assert "".join(w.text for w in kept) == "常常关心"
