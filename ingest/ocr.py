@@ -43,7 +43,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
-ENGINE_VERSION = "12"
+ENGINE_VERSION = "13"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
@@ -791,10 +791,14 @@ def _reread_gaps(
 
 
 def _has_lost_run(group: list[_Word]) -> bool:
-    """Whether a line holds `_LOST_RUN` words in a row read below `_LOST_RUN_CONF`: where Tesseract lost
-    its way in a long line and skipped what is printed (…常委会代表全市大大 for …代表工作委员会，市人大)."""
+    """Whether a line holds `_LOST_RUN` Chinese words in a row read below `_LOST_RUN_CONF`: where
+    Tesseract lost its way in a long line and skipped what is printed (…常委会代表全市大大 for
+    …代表工作委员会，市人大). A table's rules read as bars at low confidence are no lost text: marks
+    are passed over."""
     run = 0
     for word in sorted(group, key=lambda w: w.left):
+        if not any(is_cjk(ch) for ch in word.text):
+            continue
         run = run + 1 if 0 <= word.conf < _LOST_RUN_CONF else 0
         if run >= _LOST_RUN:
             return True

@@ -633,3 +633,9 @@ def test_a_character_the_second_look_read_twice_is_read_once():
     kept = words("常常", "关心")
     ocr._drop_stutter(kept, words("常常", "关", "心"))
     assert "".join(w.text for w in kept) == "常常关心"
+
+
+def test_a_tables_rules_read_as_bars_are_no_lost_run():
+    row = [ocr._Word(text, 100 * i, 500, 60, 60, conf, (4, 1, 1)) for i, (text, conf) in enumerate(
+        [("4", 90), ("|", 30), ("健全", 93), ("|", 20), ("|", 25), ("市政府", 95), ("|", 10), ("2019", 92)])]
+    assert not ocr._has_lost_run(row)
