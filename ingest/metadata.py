@@ -568,6 +568,30 @@ def _date_of_number_year(text: str, number_year: str | None) -> str | None:
     return parse_date(f"{number_year}年{month}月{day}日")
 
 
+# A scanned date year this far from the 发文字号's, one digit off it, is a misread digit (2044 under
+# 〔2024〕); one year apart is a letter numbered in one year and dated in the next.
+_FAR_YEARS = 2
+_ISSUE_YEAR = re.compile(r"((?:19|20)\d{2})年\d{1,2}月\d{1,2}日印发")
+
+
+def _date_in_number_year(date: str, number: str, text: str) -> str:
+    """A scanned 成文日期 whose year is one digit and years away from the 发文字号's, in the number's year.
+
+    A seal sits over the date, not the number. The 印发 date of the 版记, where printed, has the
+    last word: a read year it agrees with stays.
+    """
+    year = _NUMBER_YEAR.search(number)
+    if not year:
+        return date
+    read, printed = date[:4], year.group(1)
+    one_digit = sum(a != b for a, b in zip(read, printed, strict=True)) == 1
+    if not one_digit or abs(int(read) - int(printed)) < _FAR_YEARS:
+        return date
+    if read in _ISSUE_YEAR.findall(re.sub(r"\s+", "", text)):
+        return date
+    return printed + date[4:]
+
+
 def _read_tail(doc: CleanDocument, start: int, ocr: bool = False, number: str | None = None) -> _Tail:
     """Find the main document's 成文日期, the signature above it, and where the body ends.
 
@@ -958,7 +982,9 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
     )
     meta.body = "\n".join(p.text for p in paras[head.body_start : tail.body_end])
     meta.date = tail.date
-    meta.year = int(tail.date[:4]) if tail.date else None
+    if ocr and meta.date and head.doc_number:
+        meta.date = _date_in_number_year(meta.date, head.doc_number, cleaned.text)
+    meta.year = int(meta.date[:4]) if meta.date else None
     meta.issuers = [aliases.get(name, name) for name in tail.issuers]
     if not meta.issuers and head.masthead:
         stacked = _stacked_names(head.masthead)

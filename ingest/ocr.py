@@ -750,8 +750,9 @@ def _reread_gaps(
     char = max(8, heights[len(heights) // 2])
     trusted_conf = float(cfg["gap_trusted_line_conf"])
     lines = ocr_vote.lines_of(words)
-    trusted = {key for key, group in lines.items()
-               if mean_confidence(group) >= trusted_conf and not _has_lost_run(group)}
+    sure = {key for key, group in lines.items() if mean_confidence(group) >= trusted_conf}
+    lost = {key for key in sure if _has_lost_run(lines[key])}
+    trusted = sure - lost
     covered = sorted((w.top, w.top + w.height) for w in words if w.line_key in trusted)
     width, height = image.size
     bands: list[tuple[int, int, bool]] = []
@@ -786,18 +787,18 @@ def _reread_gaps(
             word.line_key = (_SECOND_LOOK_BLOCK + top, *word.line_key[1:])
             found.append(word)
         if found:
-            kept = _take_second_look(kept, lines, trusted, found, top, bottom, seal)
+            kept = _take_second_look(kept, lines, trusted, found, top, bottom, seal, lost)
     return kept
 
 
 def _has_lost_run(group: list[_Word]) -> bool:
     """Whether a line holds `_LOST_RUN` Chinese words in a row read below `_LOST_RUN_CONF`: where
     Tesseract lost its way in a long line and skipped what is printed (…常委会代表全市大大 for
-    …代表工作委员会，市人大). A table's rules read as bars at low confidence are no lost text: marks
-    are passed over."""
+    …代表工作委员会，市人大), or Latin letters inside Chinese (代表了ff委员会). A table's rules read as bars
+    at low confidence are no lost text: marks and digits are passed over."""
     run = 0
     for word in sorted(group, key=lambda w: w.left):
-        if not any(is_cjk(ch) for ch in word.text):
+        if not any(is_cjk(ch) or ch.isascii() and ch.isalpha() for ch in word.text):
             continue
         run = run + 1 if 0 <= word.conf < _LOST_RUN_CONF else 0
         if run >= _LOST_RUN:
@@ -807,7 +808,7 @@ def _has_lost_run(group: list[_Word]) -> bool:
 
 def _take_second_look(
     kept: list[_Word], lines: dict[tuple[int, int, int], list[_Word]], trusted: set[tuple[int, int, int]],
-    found: list[_Word], top: int, bottom: int, seal: bool,
+    found: list[_Word], top: int, bottom: int, seal: bool, lost: set[tuple[int, int, int]] = frozenset(),
 ) -> list[_Word]:
     """The page's words after one band's second look.
 
@@ -818,7 +819,8 @@ def _take_second_look(
     clipping whitened, a 发文字号 beside a seal) is still the only reading there is. A trusted line
     stays unless the band holds a seal and the second look read more Chinese on its rows (the
     entry the seal's edge hid); a second-look line on the rows of a line that stays is dropped,
-    so nothing is read twice.
+    so nothing is read twice. A sure line looked at again only for a `lost` run of words gives way
+    only to one line scoring higher (read in fragments, 尊敬的汤鳃安委员 came back as 苯放昌 / 了 / 汤僵安).
     """
     found_lines = ocr_vote.lines_of(found)
     replaced: set[tuple[int, int, int]] = set()
@@ -833,6 +835,8 @@ def _take_second_look(
         second = [w for k in over for w in found_lines[k]]
         more = _reads_more(second, group)
         better = more or mean_confidence(second) > mean_confidence(group)
+        if key in lost:
+            better = len(over) == 1 and mean_confidence(second) > mean_confidence(group)
         if in_band and ((key not in trusted and better and _plausible_new_line(second)) or (seal and more)):
             replaced.add(key)
             _drop_stutter(second, group)
@@ -1018,6 +1022,8 @@ def _reread_doubtful_lines(
 
 # Longest line read again for a name: a contact line with phone and e-mail runs to about 40 marks.
 _NAME_LINE_MAX_CHARS = 48
+# The printed words of those lines around the name.
+_NAME_LINE_LABELS = re.compile(r"联系人|联系电话|电子邮箱|尊敬的|委员|代表|同志")
 # A second reading this much surer than the first (mean confidence) is merged when it shares this
 # much with it (difflib ratio), not the usual `MERGE_MIN_RATIO`.
 _NAME_SURER_BY = 20.0
@@ -1052,7 +1058,13 @@ def _reread_name_lines(
         # (尊敬的袁晖旭代表, 90): the merge then asks for less in common.
         sure = seen and mean_confidence(seen) >= mean_confidence(group) + _NAME_SURER_BY
         min_ratio = _NAME_MERGE_SURE_RATIO if sure else ocr_vote.MERGE_MIN_RATIO
-        ocr_vote.apply_vote(group, ocr_vote.merge_han("".join(w.text for w in group), second, min_ratio))
+        first = "".join(w.text for w in group)
+        outcome = ocr_vote.merge_han(first, second, min_ratio)
+        for label in _NAME_LINE_LABELS.finditer(first):
+            # The words around the name, read as printed by the fast model, stay: enlarged, the
+            # second model reads 联系 as 联采 in three renderings of four.
+            outcome[label.start() : label.end()] = list(label.group())
+        ocr_vote.apply_vote(group, outcome)
     return [w for w in words if w.text]
 
 

@@ -56,10 +56,11 @@ _SEQ_SPECKS = re.compile(r"[?？.·,'`]")
 # date in parentheses is a note, not the date line.
 _EDGE_SPECKS = rf"[^{_HAN}0-9〇○Oo（）()]*"
 # A line that is only a 成文日期 (under a seal chi_sim reads 年 as 千, 日 as 提, 晶, 目 …): four digits,
-# one character, a month, 月, a day, one character (or a speck read as one, then 日). Nothing else is
-# printed that way.
+# one character, a month (a speck after it may read as a character: 4 上 月), 月, a day, one character
+# (or a speck read as one, then 日). Nothing else is printed that way.
 _DATE_LINE = re.compile(
-    rf"^{_EDGE_SPECKS}((?:19|20)\d{{2}}){_SPACES}[{_HAN}]{_SPACES}(\d{{1,2}}){_SPACES}月{_SPACES}(\d{{1,2}})"
+    rf"^{_EDGE_SPECKS}((?:19|20)\d{{2}}){_SPACES}[{_HAN}]{_SPACES}(\d{{1,2}}){_SPACES}(?:(?!月)[{_HAN}]{_SPACES})?月"
+    rf"{_SPACES}(\d{{1,2}})"
     rf"{_SPACES}(?:[{_HAN}]{_SPACES}日|[{_HAN}]){_EDGE_SPECKS}$"
 )
 _EDGE_SPECKS_RUN = re.compile(rf"^{_EDGE_SPECKS}|{_EDGE_SPECKS}$")

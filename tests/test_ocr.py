@@ -269,6 +269,7 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("挫 送：市 政府 办 公 室", "抄送：市 政府 办 公 室"),
         ("关于 加快 5G 基站 建设", "关于 加快 5G基站 建设"),
         ("作 类：B", "分类：B"),
+        ("2023 年 4 上 月 12 日", "2023年4月12日"),
     ],
 )
 def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):

@@ -639,3 +639,31 @@ def test_a_tables_rules_read_as_bars_are_no_lost_run():
     row = [ocr._Word(text, 100 * i, 500, 60, 60, conf, (4, 1, 1)) for i, (text, conf) in enumerate(
         [("4", 90), ("|", 30), ("健全", 93), ("|", 20), ("|", 25), ("市政府", 95), ("|", 10), ("2019", 92)])]
     assert not ocr._has_lost_run(row)
+
+
+def test_a_scanned_date_years_off_the_document_numbers_year_by_one_digit_takes_the_numbers():
+    from ingest.metadata import _date_in_number_year
+
+    assert _date_in_number_year("2044-08-27", "景财函〔2024〕3号", "") == "2024-08-27"
+    # A year apart is a letter dated in the year after its number; the 印发 date may confirm a reading.
+    assert _date_in_number_year("2019-01-05", "景财函〔2018〕3号", "") == "2019-01-05"
+    assert _date_in_number_year("2048-11-25", "景公函〔2018〕3号", "2048年11月25日印发") == "2048-11-25"
+    assert _date_in_number_year("2024-08-27", "景财函〔2014〕3号", "2024年8月28日印发") == "2024-08-27"
+    assert _date_in_number_year("2031-08-27", "景财函〔2024〕3号", "") == "2031-08-27"  # two digits off
+
+
+def test_a_line_looked_at_again_for_a_lost_run_gives_way_only_to_one_surer_line():
+    def word(text: str, left: int, conf: float, key: tuple[int, int, int], top: int = 1243) -> ocr._Word:
+        return ocr._Word(text, left, top, 60 * len(text), 60, conf, key)
+
+    first = [word("尊敬", 333, 67, (6, 1, 1)), word("的", 484, 93, (6, 1, 1)), word("汤", 553, 93, (6, 1, 1)),
+             word("鳃", 616, 8, (6, 1, 1)), word("安", 691, 0, (6, 1, 1)), word("委员:", 754, 92, (6, 1, 1))]
+    lines = ocr_vote.lines_of(first)
+    fragments = [word("苯放昌", 330, 43, (11180, 1, 1)), word("了", 500, 34, (11180, 1, 2)),
+                 word("汤僵安", 553, 28, (11180, 1, 3)), word("天", 700, 60, (11180, 1, 4)),
+                 word("员:", 800, 83, (11180, 1, 6))]
+    kept = ocr._take_second_look(list(first), lines, set(), fragments, 1200, 1320, False, {(6, 1, 1)})
+    assert "".join(w.text for w in kept) == "尊敬的汤鳃安委员:"
+    whole = [word("尊敬的汤鑫安委员:", 333, 90, (11180, 1, 1))]
+    kept = ocr._take_second_look(list(first), lines, set(), whole, 1200, 1320, False, {(6, 1, 1)})
+    assert "".join(w.text for w in kept) == "尊敬的汤鑫安委员:"
