@@ -817,12 +817,16 @@ def _ocr_title(title: str, doc_types: tuple[tuple[str, str], ...], text: str = "
     return title
 
 
+# A scanned 抄送 entry may be this many characters per misread one off the known entry it is.
+_CC_CHARS_PER_EDIT = 6
+
+
 def _ocr_cc(entries: list[str], known: list[str]) -> list[str]:
-    """抄送 entries of a scan: a seal's debris (j, ji) dropped, an entry one character off a known one mended.
+    """抄送 entries of a scan: a seal's debris (j, ji) dropped, an entry a character off a known one mended.
 
     Known entries are those several text-layer documents print and the often-copied bodies of the
-    issuer file. A tie (市政府办公室 and 市政协办公室 both
-    one edit away) changes nothing.
+    issuer file. One edit per `_CC_CHARS_PER_EDIT` characters (市人大利委会仆表工作委员会, 13, is two off
+    市人大常委会代表工作委员会); a tie (市政府办公室 and 市政协办公室 both one edit away) changes nothing.
     """
     # A seal's mark beside the last entry comes as a cell of its own (市政府办公室。\t和), or as Latin
     # marks after it.
@@ -831,8 +835,8 @@ def _ocr_cc(entries: list[str], known: list[str]) -> list[str]:
     kept = [entry for entry in entries if len(_HAN_CHAR.findall(entry)) >= 2]
     if not known:
         return kept
-    return [entry if entry in known else consensus.nearest_unique(entry, known, max_distance=1) or entry
-            for entry in kept]
+    return [entry if entry in known else consensus.nearest_unique(
+        entry, known, max_distance=max(1, len(entry) // _CC_CHARS_PER_EDIT)) or entry for entry in kept]
 
 
 def _known_or_mended(

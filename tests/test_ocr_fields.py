@@ -325,6 +325,9 @@ def test_bodies_often_copied_mend_scanned_cc_entries_without_any_text_layer():
     read = ["市政协提案委员会", "市政府办公室", "证政府督查室"]
     assert _ocr_cc(read, copied_bodies_for(read, issuers))[-1] == "市政府督查室"
     assert _ocr_cc(read[-1:], copied_bodies_for(read[-1:], issuers)) == ["证政府督查室"]  # a tie
+    # A long entry may be two characters off: one edit per six characters.
+    read = ["市人大利委会仆表工作委员会", "市政府督查室"]
+    assert _ocr_cc(read, copied_bodies_for(read, issuers))[0] == "市人大常委会代表工作委员会"
 
 
 def test_a_scanned_standard_addressee_line_is_read_as_printed_without_any_text_layer():
