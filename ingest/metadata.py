@@ -752,6 +752,9 @@ def _title_name_as_salutation(title: str, proposer: str) -> str:
     return title
 
 
+_QUOTE_MARKS = re.compile(r"[“”\"]")
+
+
 def _ocr_consensus(
     head: _Header, tail: _Tail, cleaned: CleanDocument, grams: consensus.DocumentGrams, known: list[str],
     suffixes: tuple[str, ...],
@@ -767,7 +770,10 @@ def _ocr_consensus(
         head.addressee = OCR_SALUTATION.sub("", head.addressee)
     # Not the 主送 or 抄送 lists: their entries differ from frequent names by one character on purpose
     # (市政协办公室 beside 市政府办公室), and the document's majority would overrule them.
-    signed_parts = [part for part in (_EDGE_MARKS.sub("", signed) for signed in tail.issuers) if part]
+    # A quote mark inside a signature is the 、 between two names misread (国务院“中央军委): no body's
+    # name holds one.
+    signed_parts = [part for signed in tail.issuers for piece in _QUOTE_MARKS.split(signed)
+                    if (part := _EDGE_MARKS.sub("", piece))]
     if any(part in known or _is_organisation(part, suffixes) for part in signed_parts):
         # The seal's ring read as marks beside and above the name (他、可入、景川市财政局、和刀心人):
         # where the signature holds a body's name, what is not one is not signed.

@@ -188,9 +188,10 @@ def repair_ocr_line(text: str) -> str:
     text = _DATE_LINE.sub(r"\1年\2月\3日", text)
     compact = re.sub(r"\s+", "", text)
     text = _spoiled_date(_EDGE_SPECKS_RUN.sub("", compact)) or text
-    year = _CN_SPOILED_YEAR.match(compact)
+    core = _EDGE_SPECKS_RUN.sub("", compact)  # a speck before the date line (-一丸九七年四月八日)
+    year = _CN_SPOILED_YEAR.match(core)
     if year and (mended := year.group(1).translate(_CN_YEAR_LOOKALIKES)) != year.group(1):
-        compact = text = mended + compact[4:]
+        compact = text = mended + core[4:]
     if _SPLIT_ZEROS_YEAR.match(compact):
         compact = _SPLIT_ZEROS_YEAR.sub(r"\1〇〇\2", compact)
         text = compact

@@ -270,6 +270,7 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("关于 加快 5G 基站 建设", "关于 加快 5G基站 建设"),
         ("作 类：B", "分类：B"),
         ("2023 年 4 上 月 12 日", "2023年4月12日"),
+        ("-一 丸 九 七 年 四 月 八 日", "一九九七年四月八日"),
     ],
 )
 def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):

@@ -670,3 +670,13 @@ def test_a_line_looked_at_again_for_a_lost_run_gives_way_only_to_one_surer_line(
     whole = [word("尊敬的汤鑫安委员:", 333, 90, (11180, 1, 1))]
     kept = ocr._take_second_look(list(first), lines, set(), whole, 1200, 1320, False, {(6, 1, 1)})
     assert "".join(w.text for w in kept) == "尊敬的汤鑫安委员:"
+
+
+def test_a_quote_mark_read_between_two_signed_names_parts_them(tmp_path):
+    meta = _ocr_fields(_letter(("国函〔1996〕95号", "centre", 720.0, 16.0),
+                               ("国务院、中央军委关于同意迁址新建的批复", "centre", 680.0, 22.0),
+                               ("武警总部：", "left", 650.0, 16.0),
+                               ("你部的请示收悉。现批复如下：同意迁址新建。", "indent", 620.0, 16.0),
+                               ("国务院“中央军委", "right", 560.0, 16.0),
+                               ("一九九六年十一月五日", "right", 530.0, 16.0)), tmp_path)
+    assert (meta.issuers, meta.date) == (["国务院", "中央军委"], "1996-11-05")
