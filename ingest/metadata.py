@@ -1005,7 +1005,12 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
         # 发文机关 + 关于 + 事由 + 文种: an unsigned report or cover names its issuer at the title's start.
         prefix = TITLE_ISSUER.match(head.title)
         if prefix and _is_organisation(prefix["issuer"], suffixes):
-            meta.issuers = [aliases.get(prefix["issuer"], prefix["issuer"])]
+            issuer = prefix["issuer"]
+            if grams is not None:
+                # A scan's place misread at the title's very start, where no consensus reaches.
+                issuer = consensus.repair_place(issuer, names, grams)
+                meta.title = head.title = issuer + head.title[len(prefix["issuer"]):]
+            meta.issuers = [aliases.get(issuer, issuer)]
     if not meta.issuers and head.doc_number:
         prefix = re.split(r"[〔第]", head.doc_number)[0]
         if prefix in prefixes:

@@ -680,3 +680,11 @@ def test_a_quote_mark_read_between_two_signed_names_parts_them(tmp_path):
                                ("国务院“中央军委", "right", 560.0, 16.0),
                                ("一九九六年十一月五日", "right", 530.0, 16.0)), tmp_path)
     assert (meta.issuers, meta.date) == (["国务院", "中央军委"], "1996-11-05")
+
+
+def test_an_unsigned_scanned_reports_issuer_misread_at_the_titles_start_is_mended(tmp_path):
+    meta = _ocr_fields(_letter(("准安市人民政府2024年政府信息公开工作年度报告", "centre", 700.0, 22.0),
+                               ("本报告由淮安市人民政府办公室根据条例规定编制。", "indent", 660.0, 16.0),
+                               ("如对本报告有疑问，请与淮安市人民政府办公室联系。", "indent", 630.0, 16.0)),
+                       tmp_path)
+    assert (meta.issuer, meta.title) == ("淮安市人民政府", "淮安市人民政府2024年政府信息公开工作年度报告")
