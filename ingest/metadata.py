@@ -855,11 +855,17 @@ def _known_or_mended(
     return name if name in known else consensus.repair_place(name, known, grams, abbreviation)
 
 
+# A scanned 主送 line may be this many characters per misread one off the standard line it is.
+_ADDRESSEE_CHARS_PER_EDIT = 12
+
+
 def _known_addressee(addressee: str, known: Sequence[str]) -> str | None:
-    """The one known 主送 line a few characters off this one (one edit per 12 characters), if any."""
+    """The one known 主送 line a few characters off this one (one edit per `_ADDRESSEE_CHARS_PER_EDIT`
+    characters), if any."""
     if addressee in known:
         return addressee
-    return consensus.nearest_unique(addressee, list(known), max_distance=max(1, len(addressee) // 12))
+    edits = max(1, len(addressee) // _ADDRESSEE_CHARS_PER_EDIT)
+    return consensus.nearest_unique(addressee, list(known), max_distance=edits)
 
 
 def _ocr_addressee(addressee: str | None, known: list[str]) -> str | None:

@@ -1003,11 +1003,7 @@ def _reread_doubtful_lines(
     crops = [image.crop(ocr_vote.line_box(group, image.size)) for group in groups]
     shown = [render(crop) for render in ocr_vote.renderings(float(cfg["reread_scale"])) for crop in crops]
     found = run_tesseract_many(shown, ocr_model(settings), 6, workdir, _remaining(deadline))
-    readings = [
-        ["".join(w.text for w in sorted(found[k * len(crops) + i], key=lambda w: (w.line_key, w.left)))
-         for k in range(len(shown) // len(crops))]
-        for i in range(len(crops))
-    ]
+    readings = _crop_readings(found, len(crops))
     for group, others in zip(groups, readings, strict=True):
         first = "".join(w.text for w in group)
         whole = ocr_vote.agreed_reading(others, _GARBLE_VOTES) if _is_garble(group) else None
@@ -1018,12 +1014,18 @@ def _reread_doubtful_lines(
     return [w for w in words if w.text]
 
 
+def _crop_readings(found: list[list[_Word]], crops: int) -> list[list[str]]:
+    """Per crop, its text in each rendering (one Tesseract run read renderings x crops images, the
+    crops of one rendering after another), words in reading order."""
+    return [["".join(w.text for w in sorted(found[k * crops + i], key=lambda w: (w.line_key, w.left)))
+             for k in range(len(found) // crops)]
+            for i in range(crops)]
+
+
 # --- names read by a second model --------------------------------------------------------------
 
 # Longest line read again for a name: a contact line with phone and e-mail runs to about 40 marks.
 _NAME_LINE_MAX_CHARS = 48
-# The printed words of those lines around the name.
-_NAME_LINE_LABELS = re.compile(r"联系人|联系电话|电子邮箱|尊敬的|委员|代表|同志")
 # A second reading this much surer than the first (mean confidence) is merged when it shares this
 # much with it (difflib ratio), not the usual `MERGE_MIN_RATIO`.
 _NAME_SURER_BY = 20.0
@@ -1048,10 +1050,7 @@ def _reread_name_lines(
     crops = [image.crop(ocr_vote.line_box(group, image.size)) for group in groups]
     shown = [render(crop) for render in ocr_vote.renderings(scale) for crop in crops]
     found = run_tesseract_many(shown, model, 6, workdir, _remaining(deadline))
-    for index, group in enumerate(groups):
-        readings = ["".join(w.text for w in sorted(found[k * len(crops) + index],
-                                                   key=lambda w: (w.line_key, w.left)))
-                    for k in range(len(shown) // len(crops))]
+    for index, (group, readings) in enumerate(zip(groups, _crop_readings(found, len(crops)), strict=True)):
         seen = found[index]  # as scanned
         second = "".join(ocr_vote.vote(readings[0], readings[1:], plurality=True))
         # A first reading Tesseract doubted (章误的囊晖烛代表, 54) shares little with a sure second one
@@ -1059,11 +1058,7 @@ def _reread_name_lines(
         sure = seen and mean_confidence(seen) >= mean_confidence(group) + _NAME_SURER_BY
         min_ratio = _NAME_MERGE_SURE_RATIO if sure else ocr_vote.MERGE_MIN_RATIO
         first = "".join(w.text for w in group)
-        outcome = ocr_vote.merge_han(first, second, min_ratio)
-        for label in _NAME_LINE_LABELS.finditer(first):
-            # The words around the name, read as printed by the fast model, stay: enlarged, the
-            # second model reads 联系 as 联采 in three renderings of four.
-            outcome[label.start() : label.end()] = list(label.group())
+        outcome = ocr_vote.keep_labels(first, ocr_vote.merge_han(first, second, min_ratio))
         ocr_vote.apply_vote(group, outcome)
     return [w for w in words if w.text]
 

@@ -167,6 +167,8 @@ def apply_vote(group: Sequence[Word], outcome: Sequence[str]) -> bool:
 # the addressee's role (尊敬的熊飞委员：, 周桂英等代表：).
 _CONTACT_LINE = re.compile(r"联系人|系人[:：]|联系电话")
 _SALUTATION_LINE = re.compile(r"(委员|代表|同志)[:：;；]?$")
+# The printed words of those lines around the name.
+_NAME_LINE_LABELS = re.compile(r"联系人|联系电话|电子邮箱|尊敬的|委员|代表|同志")
 _HAN = re.compile(r"^[\u3400-\u9fff]+$")
 # A salutation is short: 尊敬的 + a name of up to four characters (or a few names) + role + colon.
 _SALUTATION_MAX = 16
@@ -186,6 +188,15 @@ def name_lines(words: Sequence[Word], max_chars: int, limit: int) -> list[list[W
             chosen.append(ordered)
     chosen.sort(key=lambda group: min(w.top for w in group))
     return chosen[:limit]
+
+
+def keep_labels(first: str, outcome: list[str]) -> list[str]:
+    """`outcome` (shaped as `merge_han`'s) with the printed words around a name (联系人, 联系电话,
+    尊敬的, 委员 …) as `first` read them: enlarged, the second model reads 联系 as 联采 in three
+    renderings of four, and the fast model reads these words right."""
+    for label in _NAME_LINE_LABELS.finditer(first):
+        outcome[label.start() : label.end()] = list(label.group())
+    return outcome
 
 
 def merge_han(first: str, second: str, min_ratio: float = MERGE_MIN_RATIO) -> list[str]:
