@@ -7,6 +7,7 @@ A field that is not printed stays empty; nothing is inferred from another field'
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from functools import lru_cache
 
 from ingest import consensus, lexicon
 from ingest.clean import DATE_LINE, HEADING, SENTENCE_END, CleanDocument, Paragraph
+from ingest.quality import is_cjk
 from ingest.record import Attachment, Contact, DocumentRecord
 from ingest.settings import Settings
 
@@ -465,6 +467,10 @@ _LONG_ADDRESSEE = 12
 _MISREAD_COLON = re.compile(r"[，,;；.。、]$")
 
 
+# The last entry of a 主送 list naming a group of bodies: 市政府各部门, 局属各单位, 市直各预算单位.
+_GROUP_ENTRY = re.compile(r"各[\u4e00-\u9fff]{1,6}$")
+
+
 def _ocr_salutation(
     text: str, following: Paragraph | None, doc: CleanDocument, suffixes: tuple[str, ...],
     addressed: Sequence[str] = (),
@@ -473,8 +479,9 @@ def _ocr_salutation(
 
     It is the flush-left paragraph under the title, at most two lines, and the paragraph after it
     starts indented as a body paragraph does (GB/T 9704: two characters). A salutation to a person
-    ends in their role (委员, 代表); a list of bodies ends in a body's name (…人民政府, …体育总局), or
-    is a standard 主送 line of `addressed` whose last line the scan lost (…各直属机 for …各直属机构).
+    ends in their role (委员, 代表); a list of bodies ends in a body's name (…人民政府, …体育总局) or a
+    group of them (…市政府各部门), or is a standard 主送 line of `addressed` whose last line the scan
+    lost (…各直属机 for …各直属机构).
     """
     if following is None or following.x0 < doc.left_margin + 1.2 * following.size:
         return None
@@ -484,7 +491,7 @@ def _ocr_salutation(
     last_entry = re.split(r"[、，,；;]", stripped)[-1]
     if ROLE_SUFFIX.search(stripped) or (stripped != text and ISSUER_SPLIT.search(stripped)) or (
         suffixes and _is_organisation(last_entry, suffixes)
-    ):
+    ) or _GROUP_ENTRY.search(last_entry):
         return stripped + "："
     known = _known_addressee(stripped, addressed) if len(stripped) >= _LONG_ADDRESSEE else None
     return known + "：" if known else None
@@ -538,7 +545,8 @@ def _date_cell(text: str, ocr: bool) -> str:
 
 # A scanned 成文日期 whose year a seal or thin strokes spoiled (一万万七年四月八日), month and day read.
 _SPOILED_YEAR_DATE = re.compile(
-    r"^(?P<y>[^\s年月日]{4})年(?P<m>[一二三四五六七八九十]{1,3}|\d{1,2})月(?P<d>[一二三四五六七八九十]{1,3}|\d{1,2})日$"
+    r"^(?P<y>[^\s年月日]{4})年(?P<m>[一二三四五六七八九十]{1,3}|\d{1,2})月(?P<d>[一二三四五六七八九十]{1,3}|\d{1,2})"
+    r"(?:日|[^\s\d年月日一二三四五六七八九十])$"
 )
 # A year in a 发文字号: 国办发〔1997〕11号.
 _NUMBER_YEAR = re.compile(r"〔((?:19|20)\d{2})〕")
@@ -549,7 +557,8 @@ def _date_of_number_year(text: str, number_year: str | None) -> str | None:
 
     A document is dated in the year its number carries (a December letter numbered in January is
     the rare exception); the year's characters that were read as numerals must all agree with
-    it, and at least two must have been read (一万万七 for 1997: 一 and 七 agree).
+    it, and at least two must have been read (一万万七 for 1997: 一 and 七 agree). The 日 after
+    the day may be misread too (一九九文年二月五昌).
     """
     match = _SPOILED_YEAR_DATE.match(re.sub(r"\s+", "", text))
     if not match or not number_year:
@@ -658,7 +667,8 @@ def _attachments(doc: CleanDocument, start: int) -> list[Attachment]:
     paras = doc.paragraphs
     found: list[Attachment] = []
     i = start
-    while i < len(paras) and NOTE.match(paras[i].text):
+    # A note after the date ((本文有删减)), or a seal's mark read on a line of its own (加).
+    while i < len(paras) and (NOTE.match(paras[i].text) or sum(map(is_cjk, paras[i].text)) < 2):
         i += 1
     if (i < len(paras) and _is_big(paras[i], doc.body_size) and _centred(paras[i])
             and not _is_imprint(paras[i].text)):
@@ -682,6 +692,44 @@ def _attachments(doc: CleanDocument, start: int) -> list[Attachment]:
         found.append(Attachment(label=printed_label, title=title, text=text))
         i = j
     return found
+
+
+# One title in a 附件 note: "附件：1.XX表" and the "2.YY表" lines under it, or one title unnumbered.
+_NOTE_ITEM = re.compile(r"^(?:(?P<num>\d{1,2})\s*[.．、]\s*)?(?P<title>\S.*?)[。.]?$")
+_NOTE_NEXT_ITEM = re.compile(r"^\d{1,2}\s*[.．、]")
+# A heading may be this many characters per misread one off the title its 附件 note prints.
+_NOTED_CHARS_PER_EDIT = 6
+
+
+def _noted_titles(paras: Sequence[Paragraph]) -> dict[str, str]:
+    """The titles the 附件 note under the body names, by number ("" for an unnumbered one)."""
+    titles: dict[str, str] = {}
+    for index, para in enumerate(paras):
+        note = ATTACHMENT_NOTE.match(para.text)
+        if not note:
+            continue
+        items = [note["rest"]] + [p.text for p in itertools.takewhile(
+            lambda p: _NOTE_NEXT_ITEM.match(p.text), paras[index + 1 :])]
+        for item in items:
+            if match := _NOTE_ITEM.match(item.strip()):
+                titles.setdefault(match["num"] or note["num"], match["title"])
+        break
+    return titles
+
+
+def _titles_as_noted(attachments: list[Attachment], noted: dict[str, str]) -> None:
+    """A scanned attachment's heading a few characters off the title its 附件 note prints takes the
+    note's reading: set large and bold, the heading reads worse than the body-size note (征询意见表
+    over the form read as 征询意见稍, 意见航; the note printed it right)."""
+    for attachment in attachments:
+        number = re.sub(r"\D", "", attachment.label)
+        only = next(iter(noted.values())) if len(noted) == 1 == len(attachments) else None
+        title = noted.get(number) or only
+        if not title or title == attachment.title:
+            continue
+        edits = max(1, len(title) // _NOTED_CHARS_PER_EDIT)
+        if consensus.nearest_unique(attachment.title, [title], max_distance=edits):
+            attachment.title = title
 
 
 def _contact_of(match: re.Match[str]) -> Contact:
@@ -772,8 +820,9 @@ def _ocr_consensus(
     # (市政协办公室 beside 市政府办公室), and the document's majority would overrule them.
     # A quote mark inside a signature is the 、 between two names misread (国务院“中央军委): no body's
     # name holds one.
+    # A lone character is no body's name: a seal's mark read on a line of its own above the name (四).
     signed_parts = [part for signed in tail.issuers for piece in _QUOTE_MARKS.split(signed)
-                    if (part := _EDGE_MARKS.sub("", piece))]
+                    if len(part := _EDGE_MARKS.sub("", piece)) >= 2]
     if any(part in known or _is_organisation(part, suffixes) for part in signed_parts):
         # The seal's ring read as marks beside and above the name (他、可入、景川市财政局、和刀心人):
         # where the signature holds a body's name, what is not one is not signed.
@@ -789,16 +838,64 @@ def _ocr_consensus(
     if stacked and len(names) == len(stacked):
         masthead = None  # each signed name was checked against the known names above
     if masthead:
-        masthead = head.masthead = _known_or_mended(masthead, known, grams, abbreviation)
+        masthead = head.masthead = _organisation_ending(
+            _known_or_mended(masthead, known, grams, abbreviation), cleaned.text, known, suffixes)
     if len(names) == 1 and masthead and masthead != names[0]:
         names = [_signature_or_masthead(names[0], masthead, known, suffixes)]
     tail.issuers = [_organisation_ending(name, cleaned.text, known, suffixes) for name in names]
+    if head.title:
+        tail.issuers, head.title = _joint_as_titled(tail.issuers, head.title, known, suffixes)
 
 
 _HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
+# A title naming two joint issuers before 关于: 国务院、中央军委关于同意…的批复.
+_TITLE_JOINT = re.compile(r"^(?P<first>[\u4e00-\u9fff]{2,20}?)、(?P<second>[\u4e00-\u9fff]{2,20}?)关于")
+
+
+def _joint_as_titled(
+    issuers: list[str], title: str, known: list[str], suffixes: tuple[str, ...]
+) -> tuple[list[str], str]:
+    """A scanned signature read as one name where the title names two joint issuers, split as the
+    title splits them; the title's names as signed.
+
+    国务院中央军委 signed (the gap between the names lost), 国务辽、中央军委关于… in the title: the
+    names are printed twice, and the signature's reading (of a known or organisation's name) splits
+    where the title's 、 falls, one character off at most, and mends the title's reading.
+    """
+    match = _TITLE_JOINT.match(title)
+    if len(issuers) != 1 or not match:
+        return issuers, title
+    signed, titled = issuers[0], match["first"] + match["second"]
+    if len(signed) != len(titled) or consensus.edit_distance(signed, titled) > 1:
+        return issuers, title
+    parts = [signed[: len(match["first"])], signed[len(match["first"]) :]]
+    if not all(part in known or _is_organisation(part, suffixes) for part in parts):
+        return issuers, title
+    return parts, "、".join(parts) + title[match.end("second") :]
 # A scanned title opening 关于 with 关 read as 大, 美 or 天, or 于 as 千, 干 or 子 (大于开展…的通知).
 _OCR_TITLE_OPENING = re.compile(r"^(?:[大美天]于|关[千干子])")
 _BAR_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff])[|丨]+(?=[\u4e00-\u9fff])")
+# A paragraph after an unfinished 抄送 list that holds the rest of it: names only, no label, date or number.
+_CC_REST = re.compile(r"^[\u4e00-\u9fff，,、；;]{2,40}[。.]?$")
+
+
+def _cc_list(listed: str, following: Sequence[Paragraph]) -> str:
+    """The 抄送 list with the paragraphs it runs on into. A list ends with 。; one that does not (a
+    scan's re-read last line set apart by its size, …代表工作 | 委员会; the list's end on the next
+    page, behind a page number the cleaner did not know) goes on while what follows holds names only;
+    debris with less than two Chinese characters between them is passed over.
+    """
+    for para in following:
+        if listed.rstrip().endswith(("。", ".")):
+            break
+        if sum(map(is_cjk, para.text)) < 2:
+            continue  # a seal's debris between the lines (ET人)
+        if not _CC_REST.match(para.text) or CC.match(para.text):
+            break
+        listed += para.text
+    return listed
+
+
 # Latin marks a seal or speck leaves after the last 抄送 entry (市政府办公室。 AS, 市政府督查室\).
 _CC_TRAILING_DEBRIS = re.compile(r"[\s。.;；]*[A-Za-z\\/|]+[\s.]*$")
 
@@ -824,6 +921,7 @@ def _ocr_title(title: str, doc_types: tuple[tuple[str, str], ...], text: str = "
 
 
 # A scanned 抄送 entry may be this many characters per misread one off the known entry it is.
+_LATIN_RUN = re.compile(r"[A-Za-z]+")
 _CC_CHARS_PER_EDIT = 6
 
 
@@ -836,13 +934,30 @@ def _ocr_cc(entries: list[str], known: list[str]) -> list[str]:
     """
     # A seal's mark beside the last entry comes as a cell of its own (市政府办公室。\t和), or as Latin
     # marks after it.
-    entries = [_CC_TRAILING_DEBRIS.sub("", entry.split("\t", 1)[0]).strip(" 。.;；") or entry
-               for entry in entries]
+    entries = [_CC_TRAILING_DEBRIS.sub("", _before_full_stop(entry.split("\t", 1)[0])).strip(" 。.;；")
+               or entry for entry in entries]
     kept = [entry for entry in entries if len(_HAN_CHAR.findall(entry)) >= 2]
     if not known:
         return kept
-    return [entry if entry in known else consensus.nearest_unique(
-        entry, known, max_distance=max(1, len(entry) // _CC_CHARS_PER_EDIT)) or entry for entry in kept]
+    return [entry if entry in known else _nearest_cc(entry, known) or entry for entry in kept]
+
+
+def _before_full_stop(entry: str) -> str:
+    """The last 抄送 entry without what a scan read after the list's full stop (市政府督查室。一: the
+    rule under the 版记, a speck); a second entry there (。市政府办公室) stays for the reader to see."""
+    head, stop, rest = entry.partition("。")
+    return head if stop and len(_HAN_CHAR.findall(rest)) < 2 else entry
+
+
+def _nearest_cc(entry: str, known: list[str]) -> str | None:
+    """The known entry this scanned one is a few edits off, Latin look-alikes read inside it passed
+    over (市人大常委会代表了ff委员会: 了ff is where 工作 is printed)."""
+    for reading in dict.fromkeys([entry, _LATIN_RUN.sub("", entry)]):
+        edits = max(1, len(reading) // _CC_CHARS_PER_EDIT)
+        mended = consensus.nearest_unique(reading, known, max_distance=edits)
+        if mended:
+            return mended
+    return None
 
 
 def _known_or_mended(
@@ -1029,10 +1144,10 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
     if ocr and meta.title and meta.proposer:
         meta.title = _title_name_as_salutation(meta.title, meta.proposer)
     tail_start = tail.date_index + 1 if tail.date_index is not None else tail.body_end
-    for para in paras[tail.body_end :]:
-        match = CC.match(para.text)
+    for index in range(tail.body_end, len(paras)):
+        match = CC.match(paras[index].text)
         if match:
-            meta.cc = split_list(match["list"])
+            meta.cc = split_list(_cc_list(match["list"], paras[index + 1 :]))
             break
     if ocr:
         bodies = list(dict.fromkeys([*known.cc, *copied_bodies_for(meta.cc, issuer_file)]))
@@ -1043,6 +1158,8 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
     if ocr and meta.contact is None:
         meta.contact = _ocr_contact(cleaned, head.body_start)
     meta.attachments = _attachments(cleaned, tail_start)
+    if ocr:
+        _titles_as_noted(meta.attachments, _noted_titles(cleaned.paragraphs[head.body_start : tail_start]))
     if grams is not None:
         # An attachment's title is printed twice (附件：… under the body, and over the attachment).
         for attachment in meta.attachments:

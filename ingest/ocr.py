@@ -33,7 +33,7 @@ from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
 from pdfminer.psparser import LIT
 from PIL import Image, ImageFilter, ImageOps
 
-from ingest import ocr_vote
+from ingest import ocr_marks, ocr_vote
 from ingest.extract import Line, RawPage
 from ingest.ocr_clean import repair_ocr_line
 from ingest.ocr_vote import Word as _Word
@@ -43,7 +43,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
-ENGINE_VERSION = "14"
+ENGINE_VERSION = "16"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
@@ -72,20 +72,15 @@ _GARBLE_CONF = 50.0
 _GARBLE_HAN_SHARE = 0.15
 # A garbled short line is read as the reading with Chinese that this many of its renderings agree on.
 _GARBLE_VOTES = 2
-# Seal finding: marks darker than this are ink cores; lighter than the second, paper; grid cells of
-# this many pixels holding this share of seal marks are seal; seals are this many mm across.
-_SEAL_INK_CORE = 80
-_SEAL_LIGHTEST = 190
-_SEAL_CELL = 16
-_SEAL_DENSITY = 0.08
-# A cell is seal, not print, when its ink cores are under this share of its mid-grey pixels.
-_SEAL_INK_SHARE = 0.3
-_SEAL_MIN_MM = 25
-_SEAL_MAX_MM = 60
 # A line with this many words in a row read below this confidence is looked at again, however sure
 # the rest of it is.
 _LOST_RUN = 2
 _LOST_RUN_CONF = 50.0
+# A line whose last word read is under this confidence lost its end (联系电话：1 for a number).
+_LOST_END_CONF = 30.0
+# White border around a band's line crop read again, in pixels; a key offset telling its lines apart.
+_BAND_LINE_BORDER = 40
+_BAND_LINE_KEY = 1000
 # A second-look line on rows the first look left empty is kept with this confidence or Han share.
 _NEW_LINE_CONF = 40.0
 _NEW_LINE_HAN_SHARE = 0.5
@@ -762,8 +757,9 @@ def _reread_gaps(
             bands.append((cursor, top, False))
         cursor = max(cursor, bottom)
     ink_level = int(cfg["seal_clip_level"])
-    seals = find_seal_rows(image, ink_level, int(cfg["dpi"]))
-    seals = [_to_whole_lines(top, bottom, lines.values()) for top, bottom in seals]
+    seals = ocr_marks.find_seal_rows(image, ink_level, int(cfg["dpi"]))
+    seals = [ocr_marks.to_blank_rows(image, *_to_whole_lines(top, bottom, lines.values()), ink_level, char)
+             for top, bottom in seals]
     bands = _merge_bands(bands + [(top, bottom, True) for top, bottom in seals])
     kept = list(words)
     doubted = [(min(w.top for w in group), max(w.top + w.height for w in group))
@@ -776,10 +772,12 @@ def _reread_gaps(
         holds_doubted = any(top <= line_top and line_bottom <= bottom for line_top, line_bottom in doubted)
         if not seal and not holds_doubted and dark < float(cfg["gap_reread_ink"]) * char * char:
             continue
-        clipped = band.point(lambda v: 255 if v >= ink_level else v)
+        clipped = ocr_marks.erase_rules(band.point(lambda v: 255 if v >= ink_level else v), ink_level, char)
         clipped = ImageOps.expand(clipped, border=char, fill=255)
         found: list[_Word] = []
-        for word in run_tesseract(clipped, ocr_model(settings), 6, workdir, _remaining(deadline)):
+        read = run_tesseract(clipped, ocr_model(settings), 6, workdir, _remaining(deadline))
+        read = _reread_band_lines(clipped, read, ocr_model(settings), trusted_conf, workdir, deadline)
+        for word in read:
             if word.conf < float(cfg["gap_reread_min_conf"]):
                 continue
             word.left -= char
@@ -791,17 +789,76 @@ def _reread_gaps(
     return kept
 
 
+def _reread_band_lines(
+    band: Image.Image, words: list[_Word], model: Model, below: float, workdir: Path, deadline: float
+) -> list[_Word]:
+    """A band's reading with each doubtful stretch of lines read again on its own rows.
+
+    Read as one tall image, a band holding a few lines far apart (a signature, a contact line, a
+    抄送 line between the 版记's rules) comes back in fragments: one line as a dozen pieces on
+    overlapping rows (杨 | 为艳 | 博 | ，联 | 系电 …, confidence 20-90). Lines on overlapping rows are
+    taken together; the rows of each such stretch holding a line read below `below` are cropped
+    and read again, all in one Tesseract run; a crop's reading replaces the words on its rows when
+    it scores higher than they do (联系人:杨艳博，联系电话:0798-8284249 at 82).
+    """
+    spans = _doubtful_stretches(words, below)
+    if not spans:
+        return words
+    pads = [(bottom - top) // 4 for top, bottom in spans]
+    origins = [max(0, top - pad) for (top, _), pad in zip(spans, pads, strict=True)]
+    crops = [ImageOps.expand(band.crop((0, origin, band.width, min(band.height, bottom + pad))),
+                             border=_BAND_LINE_BORDER, fill=255)
+             for origin, (_, bottom), pad in zip(origins, spans, pads, strict=True)]
+    readings = run_tesseract_many(crops, model, 6, workdir, _remaining(deadline))
+    kept = list(words)
+    for index, ((top, bottom), origin, reading) in enumerate(zip(spans, origins, readings, strict=True)):
+        inside = [w for w in kept if top <= w.top + w.height / 2 < bottom]
+        if not reading or mean_confidence(reading) <= mean_confidence(inside):
+            continue
+        for word in reading:
+            word.left -= _BAND_LINE_BORDER
+            word.top += origin - _BAND_LINE_BORDER
+            # Keys unique per crop: the band's caller keeps paragraph and line, and so must tell them apart.
+            word.line_key = (0, _BAND_LINE_KEY + index * _BAND_LINE_KEY + word.line_key[1], word.line_key[2])
+        replaced = {id(w) for w in inside}
+        kept = [w for w in kept if id(w) not in replaced] + reading
+    return kept
+
+
+def _doubtful_stretches(words: list[_Word], below: float) -> list[tuple[int, int]]:
+    """Row ranges of lines on overlapping rows, taken together, where one of them scores under `below`."""
+    stretches: list[tuple[int, int, bool]] = []
+    rows = sorted((min(w.top for w in group), _line_height(group), mean_confidence(group) < below)
+                  for group in ocr_vote.lines_of(words).values())
+    for top, tall, doubtful in rows:
+        if stretches and top < stretches[-1][1]:
+            last = stretches[-1]
+            stretches[-1] = (last[0], max(last[1], top + tall), last[2] or doubtful)
+        else:
+            stretches.append((top, top + tall, doubtful))
+    return [(top, bottom) for top, bottom, doubtful in stretches if doubtful]
+
+
 def _has_lost_run(group: list[_Word]) -> bool:
     """Whether a line holds `_LOST_RUN` Chinese words in a row read below `_LOST_RUN_CONF`: where
     Tesseract lost its way in a long line and skipped what is printed (…常委会代表全市大大 for
     …代表工作委员会，市人大), or Latin letters inside Chinese (代表了ff委员会). A table's rules read as bars
-    at low confidence are no lost text: marks and digits are passed over."""
+    at low confidence are no lost text: marks and digits are passed over. A line whose last
+    number is read below `_LOST_END_CONF` lost its end (联系电话：1 where a mobile number is
+    printed); a doubtful letter there is a 分类 code, which `_reread_category_codes` reads again."""
+    ordered = sorted(group, key=lambda w: w.left)
+    marked = [w for w in ordered if any(ch.isalnum() for ch in w.text)]
+    if marked and any(ch.isdigit() for ch in marked[-1].text) and 0 <= marked[-1].conf < _LOST_END_CONF:
+        return True
     run = 0
-    for word in sorted(group, key=lambda w: w.left):
+    for word in ordered:
         if not any(is_cjk(ch) or ch.isascii() and ch.isalpha() for ch in word.text):
             continue
         run = run + 1 if 0 <= word.conf < _LOST_RUN_CONF else 0
-        if run >= _LOST_RUN:
+        # A doubtful run of Latin letters in a Chinese line stands for Chinese lost (对ae议第136号…
+        # where 对市政协十四届二次会议第136号… is printed).
+        latin = len(word.text) >= _LOST_RUN and word.text.isascii() and word.text.isalpha()
+        if run >= _LOST_RUN or (run and latin and _han_count(group) >= _TEXT_LINE_HAN):
             return True
     return False
 
@@ -881,8 +938,15 @@ def _plausible_new_line(words: list[_Word]) -> bool:
 
 def _reads_more(second: list[_Word], first: list[_Word]) -> bool:
     """The second look read what the seal hid: more Chinese, or as much and a longer run of digits
-    (a telephone number whose end runs under the seal's ring: 联系电话：079 | 0798-8284249)."""
+    (a telephone number whose end runs under the seal's ring: 联系电话：079 | 0798-8284249); not
+    marks after the full stop that ends the first reading."""
     more_han = _han_count(second) - _han_count(first)
+    was = "".join(w.text for w in sorted(first, key=lambda w: w.left))
+    now = "".join(w.text for w in sorted(second, key=lambda w: (w.line_key, w.left)))
+    if was.endswith("。") and now.startswith(was):
+        # A sentence the first look read to its full stop has nothing hidden after it: a seal's
+        # mark read there (提出宝贵意见和建议。机) is no more text.
+        return False
     return more_han > 0 or (more_han == 0 and _digit_count(second) - _digit_count(first) >= _HIDDEN_DIGITS)
 
 
@@ -921,52 +985,6 @@ def _merge_bands(bands: list[tuple[int, int, bool]]) -> list[tuple[int, int, boo
         else:
             merged.append((top, bottom, seal))
     return merged
-
-
-def find_seal_rows(image: Image.Image, ink_level: int, dpi: int) -> list[tuple[int, int]]:
-    """Row ranges (top, bottom) of the seals on a page: round blobs of mid-grey marks, not text.
-
-    A red seal scans as grey lighter than ink and carries no ink of its own: on a coarse grid, its
-    cells hold mid-grey pixels but few ink cores (the soft edges of printed strokes come with
-    their dark cores). Such cells, joined, find the seal; only a blob about as tall as it is wide,
-    25 to 60 mm across, is one (a red masthead or rule is far wider than tall).
-    """
-    cell = _SEAL_CELL
-    size = (max(1, image.width // cell), max(1, image.height // cell))
-    # Per grid cell: the share of mid-grey pixels, and of ink cores (printed strokes have both).
-    grey = image.point(lambda v: 255 if ink_level - 10 <= v < _SEAL_LIGHTEST else 0).resize(
-        size, Image.Resampling.BOX).tobytes()
-    ink = image.point(lambda v: 255 if v < _SEAL_INK_CORE else 0).resize(
-        size, Image.Resampling.BOX).tobytes()
-    columns, rows = size
-    dense = {i for i, (g, k) in enumerate(zip(grey, ink, strict=True))
-             if g >= _SEAL_DENSITY * 255 and k < _SEAL_INK_SHARE * g}
-    found: list[tuple[int, int]] = []
-    seen: set[int] = set()
-    mm = dpi / 25.4 / cell
-    for start in dense:
-        if start in seen:
-            continue
-        stack, blob = [start], []
-        seen.add(start)
-        while stack:
-            i = stack.pop()
-            blob.append(i)
-            y, x = divmod(i, columns)
-            for dy in (-1, 0, 1):
-                for dx in (-1, 0, 1):
-                    j = (y + dy) * columns + (x + dx)
-                    if 0 <= y + dy < rows and 0 <= x + dx < columns and j in dense and j not in seen:
-                        seen.add(j)
-                        stack.append(j)
-        ys = [i // columns for i in blob]
-        xs = [i % columns for i in blob]
-        tall, wide = (max(ys) - min(ys) + 1) / mm, (max(xs) - min(xs) + 1) / mm
-        if _SEAL_MIN_MM <= tall <= _SEAL_MAX_MM and _SEAL_MIN_MM <= wide <= _SEAL_MAX_MM and (
-            0.6 <= tall / wide <= 1.6
-        ):
-            found.append((min(ys) * cell, (max(ys) + 1) * cell))
-    return found
 
 
 def _line_height(group: list[_Word]) -> int:

@@ -41,10 +41,11 @@ _REPLY_LETTER_END = re.compile(
 # A whole 发文字号 line: prefix, year in (mis-read) brackets, number, 号. The closing bracket may come out
 # as j, l or |, a 1 right after it as a bracket, and specks may sit before the number. The closing
 # bracket must be there: without it a lone ] could be the bracket and the number missing. The opening
-# bracket may have left a digit of its own before the year ([52005]), and 号 may be misread as another
-# character (7 导, 69 二) when the prefix is as short as a 机关代字 is.
+# bracket may have left a digit of its own before the year ([52005]), or left nothing (国发2018j 44号:
+# then the line must end in 号 after a short prefix), and 号 may be misread as another character
+# (7 导, 69 二) when the prefix is as short as a 机关代字 is.
 _NUMBER_LINE = re.compile(
-    rf"^(?P<prefix>(?:[{_HAN}]{_SPACES}){{1,16}}?)[\[〔［【(（]{{1,2}}{_SPACES}\d?(?P<year>(?:19|20)\d{{2}})"
+    rf"^(?P<prefix>(?:[{_HAN}]{_SPACES}){{1,16}}?)(?P<open>[\[〔［【(（]{{1,2}})?{_SPACES}\d?(?P<year>(?:19|20)\d{{2}})"
     rf"(?:[jlI|\]〕］】)）]{{1,2}}|{_SPACES}[\]〕］】)）]){_SPACES}(?P<seq>[^号\s]{{1,6}}?){_SPACES}"
     rf"(?P<end>号|[{_HAN}])$"
 )
@@ -112,6 +113,8 @@ _DIGIT = r"[0-9]"
 _ZERO_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[Oo](?={_DIGIT}|[Oo]*{_DIGIT})")
 _ONE_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[lI|](?={_DIGIT})")
 # A dash between two years read as the numeral 一 (规划（2018一2035年）): no year runs into a numeral.
+# A page-number footer whose dashes read as the numeral 一 (1一, | 一2一, _ 6- 一): dashes around it.
+_FOOTER_DASHES = re.compile(r"^[\s|丨_.·\-—–－一]*(?P<page>\d{1,3})[\s|丨_.·\-—–－一]*$")
 _YEAR_DASH = re.compile(r"(?<=(?:19|20)\d{2})\s*一\s*(?=(?:19|20)\d{2})")
 # O, o, 0 or ○ among Chinese numerals (二O二五年) is the numeral 〇.
 _CN_NUMERALS = "一二三四五六七八九十〇"
@@ -150,6 +153,8 @@ def _repair_number_line(text: str) -> str:
         return text
     prefix = re.sub(r"\s+", "", match["prefix"])
     if match["end"] != "号" and len(prefix) > _SHORT_PREFIX:
+        return text
+    if not match["open"] and (match["end"] != "号" or len(prefix) > _SHORT_PREFIX):
         return text
     return f"{prefix}〔{match['year']}〕{seq}号"
 
@@ -212,4 +217,6 @@ def repair_ocr_line(text: str) -> str:
         text = _ONE_LOOKALIKE.sub("1", text)
         text = _CN_ZERO_LOOKALIKE.sub("〇", text)
     text = _SPACE_LATIN_HAN.sub("", text)
+    if "一" in text and (footer := _FOOTER_DASHES.match(text)):
+        text = f"— {footer['page']} —"
     return _YEAR_DASH.sub("—", text)

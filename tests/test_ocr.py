@@ -271,6 +271,10 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("作 类：B", "分类：B"),
         ("2023 年 4 上 月 12 日", "2023年4月12日"),
         ("-一 丸 九 七 年 四 月 八 日", "一九九七年四月八日"),
+        # a page number's dashes read as the numeral 一
+        ("1 一", "— 1 —"),
+        ("| 一2一", "— 2 —"),
+        ("_ 6- 一", "— 6 —"),
     ],
 )
 def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):

@@ -688,3 +688,107 @@ def test_an_unsigned_scanned_reports_issuer_misread_at_the_titles_start_is_mende
                                ("如对本报告有疑问，请与淮安市人民政府办公室联系。", "indent", 630.0, 16.0)),
                        tmp_path)
     assert (meta.issuer, meta.title) == ("淮安市人民政府", "淮安市人民政府2024年政府信息公开工作年度报告")
+
+
+def test_a_scanned_cc_list_without_its_full_stop_runs_on_into_the_next_paragraphs(tmp_path):
+    from ingest.extract import Line, RawPage
+
+    lines = [("景文旅函〔2021〕3号", "right", 740.0, 16.0),
+             ("对市十六届人大五次会议第182号建议的答复", "centre", 700.0, 22.0),
+             ("尊敬的张欣代表：", "left", 670.0, 16.0),
+             ("您提出的建议收悉。现答复如下：已全部落实。", "indent", 640.0, 16.0),
+             ("景川市文化广电旅游局", "right", 590.0, 16.0), ("2021年6月1日", "right", 561.0, 16.0),
+             ("抄送：市人大常委会办公室，市人大常委会代表工作委员会，", "left", 120.0, 16.0),
+             ("1 —", "centre", 40.0, 14.0)]
+    letter = _letter(*lines)
+    # The list's end on the next page; before it, a seal's debris the cleaner kept.
+    rest = RawPage(2, 595.0, 842.0, [Line("ET人", 99.0, 760.0, 140.0, 776.0, 16.0),
+                                      Line("市政府督查室。", 79.4, 730.0, 191.4, 746.0, 16.0),
+                                      Line("联系人及联系电话：杜琴桂0798-8115327", 79.4, 700.0, 500.0, 716.0,
+                                           16.0)])
+    meta = _ocr_fields([*letter, rest], tmp_path)
+    assert meta.cc == ["市人大常委会办公室", "市人大常委会代表工作委员会", "市政府督查室"]
+    # A list ended by its full stop takes nothing from below it.
+    closed = [(text.replace("委员会，", "委员会。"), where, y, size) for text, where, y, size in lines]
+    meta = _ocr_fields([*_letter(*closed), rest], tmp_path)
+    assert meta.cc == ["市人大常委会办公室", "市人大常委会代表工作委员会"]
+
+
+def test_latin_and_marks_a_scan_reads_in_cc_entries_are_passed_over():
+    from ingest.metadata import _ocr_cc
+
+    known = ["市人大常委会代表工作委员会", "市人大常委会办公室", "市政府办公室"]
+    assert _ocr_cc(["市政府办公室", "市人大常委会代表了ff委员会"], known) == [
+        "市政府办公室", "市人大常委会代表工作委员会"]
+    assert _ocr_cc(["市委督查室", "市政府督查室。一"], []) == ["市委督查室", "市政府督查室"]
+    assert _ocr_cc(["市委督查室。市政府办公室"], []) == ["市委督查室。市政府办公室"]  # not debris
+
+
+def test_a_lone_character_above_a_scanned_signature_is_not_signed(tmp_path):
+    meta = _ocr_fields(_letter(("景府函〔2018〕5号", "right", 740.0, 16.0),
+                               ("对市政协十三届三次会议第385号提案的答复", "centre", 700.0, 22.0),
+                               ("尊敬的石鸿军委员：", "left", 670.0, 16.0),
+                               ("您提出的提案收悉。市人民政府高度重视，已全部落实。", "indent", 640.0, 16.0),
+                               ("四", "right", 600.0, 12.0), ("景川市人民政失", "right", 580.0, 16.0),
+                               ("2018年7月9日", "right", 551.0, 16.0)), tmp_path)
+    assert (meta.issuers, meta.date) == (["景川市人民政府"], "2018-07-09")
+
+
+def test_a_scanned_mastheads_spoiled_ending_is_the_ending_the_document_prints(tmp_path):
+    meta = _ocr_fields(_letter(("景川市人民政府办公宇文件", "centre", 760.0, 36.0),
+                               ("景府办发〔2021〕6号", "centre", 700.0, 16.0),
+                               ("关于进一步加强城镇老旧小区改造工作的通知", "centre", 660.0, 22.0),
+                               ("各县（市、区）人民政府，市政府各部门：", "left", 630.0, 16.0),
+                               ("请于4月25日前将工作情况报送市政府办公室，市政府办公室将适时督导。",
+                                "indent", 600.0, 16.0)), tmp_path)
+    assert meta.issuer == "景川市人民政府办公室"
+
+
+def test_a_scanned_attachment_heading_takes_the_title_its_note_prints(tmp_path):
+    from ingest.extract import Line, RawPage
+
+    letter = _letter(("景人社函〔2025〕3号", "right", 740.0, 16.0),
+                     ("关于市十六届人大五次会议第182号建议的答复", "centre", 700.0, 22.0),
+                     ("尊敬的张欣代表：", "left", 670.0, 16.0),
+                     ("您提出的建议收悉，现答复如下：已全部落实。", "indent", 640.0, 16.0),
+                     ("附件：代表建议办理情况征求意见表", "indent", 611.0, 16.0),
+                     ("景川市人力资源和社会保障局", "right", 560.0, 16.0),
+                     ("2025年4月27日", "right", 531.0, 16.0))
+
+    def form(heading: str) -> RawPage:
+        return RawPage(2, 595.0, 842.0, [Line("附件", 79.4, 760.0, 111.4, 776.0, 16.0),
+                                          Line(heading, 154.0, 720.0, 440.0, 742.0, 22.0),
+                                          Line("对办理工作的意见", 79.4, 690.0, 300.0, 706.0, 16.0)])
+
+    # Set large, the heading's last character misread; the body-size note printed it right.
+    meta = _ocr_fields([*letter, form("代表建议办理情况征求意见航")], tmp_path)
+    assert [a.title for a in meta.attachments] == ["代表建议办理情况征求意见表"]
+    # A heading far from the note is another attachment's title: it stays as read.
+    meta = _ocr_fields([*letter, form("工作情况汇总表")], tmp_path)
+    assert [a.title for a in meta.attachments] == ["工作情况汇总表"]
+
+
+def test_a_sure_line_whose_last_number_was_lost_is_looked_at_again():
+    def line(*words: tuple[str, float]) -> list[ocr._Word]:
+        return [ocr._Word(text, 100 * i, 500, 60, 60, conf, (3, 1, 1))
+                for i, (text, conf) in enumerate(words)]
+
+    # (联系人:薛明;，电话:1 at 69: the mobile number read as a 1 at 5
+    assert ocr._has_lost_run(line(("(联系", 92), ("人", 93), (":", 90), ("薛", 0), ("明", 91), (";", 90),
+                                  ("电话", 93), (":", 64), ("1", 5)))
+    assert not ocr._has_lost_run(line(("提出", 96), ("宝贵", 96), ("意见", 97), ("。", 20)))  # a mark
+    assert not ocr._has_lost_run(line(("类", 93), ("别", 93), (":", 92), ("A", 29.6)))  # a 分类 code
+    # Latin letters for the Chinese of a title line (对ae议第136号提案的答复, 81): Chinese lost.
+    title = [("对", 97), ("ae", 0), ("议", 93), ("第", 97), ("136", 93), ("号", 92), ("提案", 97)]
+    assert ocr._has_lost_run(line(*title, ("答复", 96)))
+    assert not ocr._has_lost_run(line(("采用", 95), ("PM", 85), ("2.5", 90), ("标准", 96)))  # read surely
+
+
+def test_marks_a_second_look_reads_after_a_sentences_full_stop_are_no_hidden_text():
+    def line(text: str, key: tuple[int, int, int]) -> list[ocr._Word]:
+        return [ocr._Word(text, 340, 1437, 66 * len(text), 66, 90.0, key)]
+
+    first = line("提出宝贵意见和建议。", (1, 6, 1))
+    assert not ocr._reads_more(line("提出宝贵意见和建议。机", (11433, 1, 1)), first)
+    cc_line = line("抄送:市政府办公室，", (5, 1, 1))
+    assert ocr._reads_more(line("抄送:市政府办公室，市委督查室。", (11433, 1, 1)), cc_line)
