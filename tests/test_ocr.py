@@ -275,6 +275,8 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("1 一", "— 1 —"),
         ("| 一2一", "— 2 —"),
         ("_ 6- 一", "— 6 —"),
+        # the opening bracket of a 发文字号 lost, its closing one read as j
+        ("国发2018j 44号", "国发〔2018〕44号"),
     ],
 )
 def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
@@ -288,7 +290,8 @@ def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
      "景 公 字 [20191 2", "景府发 [2024] 号", "〈论语〉", "答复国务院", "抄报：省政府", "12月3日 目标",
      "办公打印机", "2018 年 12 月 26 号 文件", "纳入民生保障", "（2024年5月3日）", "提升生态恢复力",
      "2018年12月26号文", "抄报：省政府办公厅", "2019年5月底前", "2019年13月工日", "2020年8月了解",
-     "一日三餐年", "主送：各区县人民政府", "报送：省政府", "分送：各成员单位",
+     "一日三餐年", "主送：各区县人民政府", "报送：省政府", "分送：各成员单位", "增长2018] 4号文",
+     "国务院办公厅关于印发2018] 44号",
      "根据国务院办公厅关于进一步加强工作的通知〔2005〕57号文", "种类：A4纸", "门类：B类"],
 )
 def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):

@@ -515,7 +515,7 @@ def test_joint_issuers_stacked_in_a_scanned_masthead_are_the_masthead(tmp_path):
                                ("国务院    中央军委", "right", 500.0, 16.0),
                                ("一九九六年十一月五日", "right", 470.0, 16.0)), tmp_path)
     assert (meta.doc_number, meta.doc_type, meta.addressee) == ("国函〔1996〕95号", "批复", "武警总部")
-    assert meta.title == "国务院、中央军委关于同意武警总部后勤部机关等迁址新建的批复"
+    assert meta.title == "国务院、中央军委关于同意迁址新建的批复"
     assert meta.issuers == ["国务院", "中央军委"]
 
 
@@ -792,3 +792,40 @@ def test_marks_a_second_look_reads_after_a_sentences_full_stop_are_no_hidden_tex
     assert not ocr._reads_more(line("提出宝贵意见和建议。机", (11433, 1, 1)), first)
     cc_line = line("抄送:市政府办公室，", (5, 1, 1))
     assert ocr._reads_more(line("抄送:市政府办公室，市委督查室。", (11433, 1, 1)), cc_line)
+
+
+def test_a_joint_signature_read_as_one_name_splits_where_the_title_names_two(tmp_path):
+    meta = _ocr_fields(_letter(("国函〔1996〕95号", "right", 740.0, 16.0),
+                               ("国务辽、中央军委关于同意迁址新建的批复", "centre", 700.0, 22.0),
+                               ("武警总部：", "left", 670.0, 16.0),
+                               ("你部的请示收悉，现批复如下：同意迁址新建。", "indent", 640.0, 16.0),
+                               ("国务院中央军委", "right", 590.0, 16.0),
+                               ("一九九六年十一月五日", "right", 561.0, 16.0)), tmp_path)
+    assert meta.issuers == ["国务院", "中央军委"]
+    assert meta.title == "国务院、中央军委关于同意迁址新建的批复"
+
+
+def test_a_scanned_date_whose_day_mark_was_misread_takes_the_number_year(tmp_path):
+    meta = _ocr_fields(_letter(("国办发〔1996〕2号", "centre", 740.0, 16.0),
+                               ("国务院办公厅关于加强防震减灾工作的通知", "centre", 700.0, 22.0),
+                               ("各省、自治区、直辖市人民政府：", "left", 670.0, 16.0),
+                               ("防震减灾工作十分重要，请认真贯彻执行。", "indent", 640.0, 16.0),
+                               ("国务院办公厅", "right", 590.0, 16.0),
+                               ("一九九文年二月五昌", "right", 561.0, 16.0),
+                               ("（本文有删减）", "indent", 530.0, 16.0),
+                               ("加", "right", 500.0, 12.0),
+                               ("关于我国地震重点监视防御区的确定", "centre", 470.0, 22.0),
+                               ("自80年代后期以来，我国地震活动进入新的活跃期。", "indent", 440.0, 16.0)),
+                       tmp_path)
+    assert meta.date == "1996-02-05"
+    # A seal's mark on a line of its own between the note and the attachment's title is passed over.
+    assert [a.title for a in meta.attachments] == ["关于我国地震重点监视防御区的确定"]
+
+
+def test_a_scanned_addressee_list_of_groups_is_the_addressee_without_its_colon(tmp_path):
+    meta = _ocr_fields(_letter(("景府办发〔2022〕9号", "centre", 740.0, 16.0),
+                               ("关于加快推进城市公共交通高质量发展的实施意见", "centre", 700.0, 22.0),
+                               ("各县（市、区）人民政府，市政府各部门", "left", 670.0, 16.0),
+                               ("为推动城市公共交通优先发展，提出如下意见。", "indent", 640.0, 16.0)),
+                       tmp_path)
+    assert meta.addressee == "各县（市、区）人民政府，市政府各部门"
