@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from ingest.consensus import edit_distance  # noqa: E402
 from ingest.record import DocumentRecord  # noqa: E402
 from ingest.runner import run_files  # noqa: E402
 from ingest.settings import load_settings  # noqa: E402
@@ -118,8 +119,12 @@ def real_body(record: DocumentRecord) -> str:
     """`real/` truth defines the body as everything after the title and number lines."""
     lines = record.text.split("\n")
     title = squash(record.title)
+    # The title field may be mended where the text keeps the scan's reading (国务辽、中央军委…).
+    near = max(1, len(title) // 10)
     for index, line in enumerate(lines):
-        if title and squash(line) == title:
+        squashed = squash(line)
+        if title and (squashed == title or abs(len(squashed) - len(title)) <= near
+                      and edit_distance(squashed, title) <= near):
             rest = lines[index + 1 :]
             if rest and record.doc_number and squash(rest[0]) == squash(record.doc_number):
                 rest = rest[1:]

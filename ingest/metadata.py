@@ -649,6 +649,14 @@ def _is_imprint(text: str) -> bool:
     return bool(CC.match(text) or ISSUE_LINE.search(text.replace("\t", "")))
 
 
+def _title_before_table(heading: Paragraph) -> str:
+    """An attachment's heading without a table's first row run on into it: a scan's table row (its
+    rules read as bars, | 序号 | 县市区 |, or its cells tab-joined) is never part of a title."""
+    lines = list(itertools.takewhile(lambda line: "|" not in line and "\t" not in line,
+                                     heading.printed_lines or [heading.text]))
+    return "".join(lines) if lines else heading.text
+
+
 def _attachment_text(paras: list[Paragraph], j: int) -> tuple[str, int]:
     parts: list[str] = []
     while j < len(paras) and not ATTACHMENT_LABEL.match(paras[j].text):
@@ -686,7 +694,7 @@ def _attachments(doc: CleanDocument, start: int) -> list[Attachment]:
             i += 1
             continue
         # A title never ends in a comma; on a scan a speck after it reads as one.
-        title = heading.text.rstrip("，,、")
+        title = _title_before_table(heading).rstrip("，,、")
         text, j = _attachment_text(paras, i + 2)
         printed_label = re.sub(r"\s+", "", paras[i].text).rstrip(":：.．")
         found.append(Attachment(label=printed_label, title=title, text=text))
@@ -717,19 +725,30 @@ def _noted_titles(paras: Sequence[Paragraph]) -> dict[str, str]:
     return titles
 
 
-def _titles_as_noted(attachments: list[Attachment], noted: dict[str, str]) -> None:
-    """A scanned attachment's heading a few characters off the title its 附件 note prints takes the
-    note's reading: set large and bold, the heading reads worse than the body-size note (征询意见表
-    over the form read as 征询意见稍, 意见航; the note printed it right)."""
+def _titles_as_noted(attachments: list[Attachment], noted: dict[str, str], text: str) -> None:
+    """A scanned attachment's heading a few characters off the title its 附件 note prints, each
+    differing character as the document prints more often elsewhere.
+
+    Both are OCR readings of one title: the heading, large and bold, often loses its last character
+    (征询意见表 over the form read as 征询意见稍, 意见航), but the body-size note misreads too (汇总素
+    in the note, 汇总表 over the table). A character the text `text` prints more often, not counting
+    these two printings, is the one printed; on a tie the note's, set in the body's size, which
+    reads better than the heading's.
+    """
     for attachment in attachments:
         number = re.sub(r"\D", "", attachment.label)
         only = next(iter(noted.values())) if len(noted) == 1 == len(attachments) else None
         title = noted.get(number) or only
-        if not title or title == attachment.title:
+        heading = attachment.title
+        if not title or title == heading or len(title) != len(heading):
             continue
-        edits = max(1, len(title) // _NOTED_CHARS_PER_EDIT)
-        if consensus.nearest_unique(attachment.title, [title], max_distance=edits):
-            attachment.title = title
+        if consensus.edit_distance(heading, title) > max(1, len(title) // _NOTED_CHARS_PER_EDIT):
+            continue
+        chosen = []
+        for seen, other in zip(heading, title, strict=True):
+            elsewhere = text.count(other) - title.count(other), text.count(seen) - heading.count(seen)
+            chosen.append(other if elsewhere[0] >= elsewhere[1] else seen)
+        attachment.title = "".join(chosen)
 
 
 def _contact_of(match: re.Match[str]) -> Contact:
@@ -1159,7 +1178,8 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
         meta.contact = _ocr_contact(cleaned, head.body_start)
     meta.attachments = _attachments(cleaned, tail_start)
     if ocr:
-        _titles_as_noted(meta.attachments, _noted_titles(cleaned.paragraphs[head.body_start : tail_start]))
+        noted = _noted_titles(cleaned.paragraphs[head.body_start : tail_start])
+        _titles_as_noted(meta.attachments, noted, cleaned.text)
     if grams is not None:
         # An attachment's title is printed twice (附件：… under the body, and over the attachment).
         for attachment in meta.attachments:

@@ -43,7 +43,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
-ENGINE_VERSION = "16"
+ENGINE_VERSION = "17"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
@@ -76,7 +76,7 @@ _GARBLE_VOTES = 2
 # the rest of it is.
 _LOST_RUN = 2
 _LOST_RUN_CONF = 50.0
-# A line whose last word read is under this confidence lost its end (联系电话：1 for a number).
+# A line whose last number is read under this confidence lost its end (联系电话：1 for a mobile number).
 _LOST_END_CONF = 30.0
 # White border around a band's line crop read again, in pixels; a key offset telling its lines apart.
 _BAND_LINE_BORDER = 40
@@ -756,14 +756,17 @@ def _reread_gaps(
         if top - cursor > char * 1.5:
             bands.append((cursor, top, False))
         cursor = max(cursor, bottom)
+    doubted = [_rows_of(group) for key, group in lines.items() if key not in trusted]
+    sure_rows = sorted(_rows_of(lines[key]) for key in trusted)
+    bands = [(*_with_context(top, bottom, sure_rows), False)
+             if any(top <= line_top and line_bottom <= bottom for line_top, line_bottom in doubted)
+             else (top, bottom, False) for top, bottom, _ in bands]
     ink_level = int(cfg["seal_clip_level"])
     seals = ocr_marks.find_seal_rows(image, ink_level, int(cfg["dpi"]))
     seals = [ocr_marks.to_blank_rows(image, *_to_whole_lines(top, bottom, lines.values()), ink_level, char)
              for top, bottom in seals]
     bands = _merge_bands(bands + [(top, bottom, True) for top, bottom in seals])
     kept = list(words)
-    doubted = [(min(w.top for w in group), max(w.top + w.height for w in group))
-               for key, group in lines.items() if key not in trusted]
     for top, bottom, seal in bands:
         band = image.crop((0, top, width, bottom))
         dark = sum(band.histogram()[:ink_level])
@@ -973,6 +976,24 @@ def _to_whole_lines(top: int, bottom: int, lines: Iterable[list[_Word]]) -> tupl
         if line_top < bottom < line_bottom:
             bottom = line_bottom
     return top, bottom
+
+
+def _rows_of(group: list[_Word]) -> tuple[int, int]:
+    """The rows a line's words take up: (top, bottom)."""
+    return min(w.top for w in group), max(w.top + w.height for w in group)
+
+
+def _with_context(top: int, bottom: int, sure_rows: list[tuple[int, int]]) -> tuple[int, int]:
+    """A band holding a doubted line grown to take in the sure line above it and the one below.
+
+    Alone in its band, a line in thin strokes reads as fragments (尊敬的贺艳旭委员： as 名 | 扩 |
+    莉名历日朵, all under 35); with a line of text above and below it Tesseract sizes the glyphs
+    right and reads it at 74. The sure lines themselves stay as the first look read them.
+    """
+    above = [line for line in sure_rows if line[1] <= top + 1]
+    below = [line for line in sure_rows if line[0] >= bottom - 1]
+    return (max(above, key=lambda line: line[1])[0] if above else top,
+            min(below, key=lambda line: line[0])[1] if below else bottom)
 
 
 def _merge_bands(bands: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:

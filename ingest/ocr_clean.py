@@ -114,7 +114,7 @@ _ZERO_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[Oo](?={_DIGIT}|[Oo]*{_DIGIT})")
 _ONE_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[lI|](?={_DIGIT})")
 # A dash between two years read as the numeral 一 (规划（2018一2035年）): no year runs into a numeral.
 # A page-number footer whose dashes read as the numeral 一 (1一, | 一2一, _ 6- 一): dashes around it.
-_FOOTER_DASHES = re.compile(r"^[\s|丨_.·\-—–－一]*(?P<page>\d{1,3})[\s|丨_.·\-—–－一]*$")
+_FOOTER_DASHES = re.compile(r"^[\s|丨_.·?？\-—–－一]*(?P<page>\d{1,3})[\s|丨_.·?？\-—–－一]*$")
 _YEAR_DASH = re.compile(r"(?<=(?:19|20)\d{2})\s*一\s*(?=(?:19|20)\d{2})")
 # O, o, 0 or ○ among Chinese numerals (二O二五年) is the numeral 〇.
 _CN_NUMERALS = "一二三四五六七八九十〇"

@@ -275,6 +275,7 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("1 一", "— 1 —"),
         ("| 一2一", "— 2 —"),
         ("_ 6- 一", "— 6 —"),
+        ("一？3一", "— 3 —"),
         # the opening bracket of a 发文字号 lost, its closing one read as j
         ("国发2018j 44号", "国发〔2018〕44号"),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -766,6 +767,18 @@ def test_a_scanned_attachment_heading_takes_the_title_its_note_prints(tmp_path):
     # A heading far from the note is another attachment's title: it stays as read.
     meta = _ocr_fields([*letter, form("工作情况汇总表")], tmp_path)
     assert [a.title for a in meta.attachments] == ["工作情况汇总表"]
+    # The note misread, the heading right: the character the text prints elsewhere (表 of 代表) wins.
+    misread = [dataclasses.replace(line, text=line.text.replace("意见表", "意见素"))
+               for line in letter[0].lines]
+    misnoted = [RawPage(1, 595.0, 842.0, misread)]
+    meta = _ocr_fields([*misnoted, form("代表建议办理情况征求意见表")], tmp_path)
+    assert [a.title for a in meta.attachments] == ["代表建议办理情况征求意见表"]
+    # A table's first row run on into the heading is not part of the title.
+    table = RawPage(2, 595.0, 842.0, [Line("附件", 79.4, 760.0, 111.4, 776.0, 16.0),
+                                       Line("代表建议办理情况征求意见表", 154.0, 720.0, 440.0, 742.0, 22.0),
+                                       Line("| 序号 | 县市区 | 完成情况 |", 82.0, 692.0, 450.0, 716.0, 24.0)])
+    meta = _ocr_fields([*letter, table], tmp_path)
+    assert [a.title for a in meta.attachments] == ["代表建议办理情况征求意见表"]
 
 
 def test_a_sure_line_whose_last_number_was_lost_is_looked_at_again():
@@ -829,3 +842,10 @@ def test_a_scanned_addressee_list_of_groups_is_the_addressee_without_its_colon(t
                                ("为推动城市公共交通优先发展，提出如下意见。", "indent", 640.0, 16.0)),
                        tmp_path)
     assert meta.addressee == "各县（市、区）人民政府，市政府各部门"
+
+
+def test_a_band_holding_a_doubted_line_takes_in_the_sure_lines_around_it():
+    sure = [(466, 546), (586, 666), (739, 838), (1059, 1150)]
+    # 尊敬的…委员： doubted at 936: read with the title above it and the body's first line below.
+    assert ocr._with_context(847, 1059, sure) == (739, 1150)
+    assert ocr._with_context(0, 460, sure) == (0, 546)  # nothing sure above the top of the page
