@@ -204,7 +204,8 @@ def merge_han(first: str, second: str, min_ratio: float = MERGE_MIN_RATIO) -> li
 
     Digits, Latin and marks stay as first read (the fast model reads those as well as the larger
     one); a span of Chinese characters the two read differently takes the second reading, also when
-    it is shorter or longer (张了次 -> 张欣). Same shape as `vote`'s result, for `apply_vote`. Readings
+    it is shorter or longer (张了次 -> 张欣), and a lone Chinese character before another that the
+    second does not read at all goes. Same shape as `vote`'s result, for `apply_vote`. Readings
     sharing less than `min_ratio` (difflib) are of different things and are not merged.
     """
     result = list(first)
@@ -212,6 +213,11 @@ def merge_han(first: str, second: str, min_ratio: float = MERGE_MIN_RATIO) -> li
         return result
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, first, second, autojunk=False).get_opcodes():
         ours, theirs = first[i1:i2], second[j1:j2]
+        if tag == "delete" and len(ours) == 1 and _HAN.match(ours) and _HAN.match(first[i2 : i2 + 1]):
+            # One Chinese character before a name that the second model sees nothing of (联系人：和孙波金:
+            # the fast model makes 和 of the blank after a full-width colon).
+            result[i1] = ""
+            continue
         if tag != "replace":
             continue
         if _HAN.match(ours) and _HAN.match(theirs):

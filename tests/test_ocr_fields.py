@@ -42,6 +42,9 @@ def test_a_second_models_chinese_replaces_the_first_reading_but_not_its_digits()
     # ... and a second reading of another crop (garbage) changes nothing.
     assert merged("尊敬的能飞委员：", "吊") == "尊敬的能飞委员："
     assert len(ocr_vote.merge_han("张了次", "张欣")) == 3  # one entry per character, like `vote`
+    # A character the fast model made of the blank after a colon, which the second reads nothing of.
+    assert merged("(联系人:和孙波金;电话:0798", "(联系人:孙波金;电话:0798") == "(联系人:孙波金;电话:0798"
+    assert merged("联系人:王明明", "联系人:王明") == "联系人:王明明"  # a name's last character stays
 
 
 def test_name_lines_are_contact_lines_and_short_salutations():
