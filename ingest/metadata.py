@@ -545,7 +545,7 @@ def _date_cell(text: str, ocr: bool) -> str:
 
 # A scanned 成文日期 whose year a seal or thin strokes spoiled (一万万七年四月八日), month and day read.
 _SPOILED_YEAR_DATE = re.compile(
-    r"^(?P<y>[^\s年月日]{4})年(?P<m>[一二三四五六七八九十]{1,3}|\d{1,2})月(?P<d>[一二三四五六七八九十]{1,3}|\d{1,2})"
+    r"^(?P<y>[^\s年月日]{3,4})年(?P<m>[一二三四五六七八九十]{1,3}|\d{1,2})月(?P<d>[一二三四五六七八九十]{1,3}|\d{1,2})"
     r"(?:日|[^\s\d年月日一二三四五六七八九十])$"
 )
 # A year in a 发文字号: 国办发〔1997〕11号.
@@ -557,14 +557,17 @@ def _date_of_number_year(text: str, number_year: str | None) -> str | None:
 
     A document is dated in the year its number carries (a December letter numbered in January is
     the rare exception); the year's characters that were read as numerals must all agree with
-    it, and at least two must have been read (一万万七 for 1997: 一 and 七 agree). The 日 after
-    the day may be misread too (一九九文年二月五昌).
+    it, and at least two must have been read (一万万七 for 1997: 一 and 七 agree); a year of three
+    is the number's year without its first digit. The 日 after the day may be misread too
+    (一九九文年二月五昌).
     """
-    match = _SPOILED_YEAR_DATE.match(re.sub(r"\s+", "", text))
+    # Specks read beside the line (022年4月18日 /) are no part of it.
+    match = _SPOILED_YEAR_DATE.match(re.sub(r"\s+", "", text).strip("/|\\.,，。·-_'\"“”"))
     if not match or not number_year:
         return None
     agreeing = 0
-    for seen, digit in zip(match["y"], number_year, strict=True):
+    # Three characters: the year's first was lost at the edge of a seal or the page (022年4月18日).
+    for seen, digit in zip(match["y"], number_year[-len(match["y"]) :], strict=True):
         value = CN_DIGITS.get(seen, int(seen) if seen.isdigit() else None)
         if value is None:
             continue

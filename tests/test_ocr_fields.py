@@ -588,6 +588,8 @@ def test_a_scanned_date_whose_year_was_partly_lost_takes_the_document_numbers_ye
 
     assert _date_of_number_year("一万万七年四月八日", "1997") == "1997-04-08"
     assert _date_of_number_year("2O2x年4月8日", "2024") == "2024-04-08"
+    assert _date_of_number_year("022年4月18日 /", "2022") == "2022-04-18"  # its 2 lost at the edge
+    assert _date_of_number_year("021年4月18日", "2022") is None
     # A read numeral that disagrees, too little read, or no number: no date.
     assert _date_of_number_year("一万万六年四月八日", "1997") is None
     assert _date_of_number_year("万万万七年四月八日", "1997") is None
