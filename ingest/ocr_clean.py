@@ -113,6 +113,8 @@ _DIGIT = r"[0-9]"
 _ZERO_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[Oo](?={_DIGIT}|[Oo]*{_DIGIT})")
 _ONE_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[lI|](?={_DIGIT})")
 # A dash between two years read as the numeral 一 (规划（2018一2035年）): no year runs into a numeral.
+# The colon of 联系人： read before its 人 (boxes of a re-read line overlap: 联系:人崔德淑).
+_CONTACT_COLON_FIRST = re.compile(rf"联{_SPACES}系{_SPACES}([:：]){_SPACES}人(?!民)")
 # A page-number footer whose dashes read as the numeral 一 (1一, | 一2一, _ 6- 一): dashes around it.
 _FOOTER_DASHES = re.compile(r"^[\s|丨_.·?？\-—–－一]*(?P<page>\d{1,3})[\s|丨_.·?？\-—–－一]*$")
 _YEAR_DASH = re.compile(r"(?<=(?:19|20)\d{2})\s*一\s*(?=(?:19|20)\d{2})")
@@ -207,6 +209,7 @@ def repair_ocr_line(text: str) -> str:
         text = compact
     if _CN_DATE_LINE.match(compact):
         text = re.sub(r"[Oo0○]", "〇", compact)
+    text = _CONTACT_COLON_FIRST.sub(r"联系人\1", text)
     text = _CC_LABEL.sub(r"\1送", text)
     text = _CC_LABEL_FIRST.sub(r"\1抄", text)
     text = _CATEGORY_LABEL_FIRST.sub(r"\1分", text)

@@ -276,6 +276,8 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("| 一2一", "— 2 —"),
         ("_ 6- 一", "— 6 —"),
         ("一？3一", "— 3 —"),
+        ("联系。联系:人崔德淑，联系电话", "联系。联系人：崔德淑，联系电话"),
+        ("请与我局联系:人民路办公区", "请与我局联系：人民路办公区"),  # 人民: not the label
         # the opening bracket of a 发文字号 lost, its closing one read as j
         ("国发2018j 44号", "国发〔2018〕44号"),
     ],
