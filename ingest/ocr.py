@@ -766,7 +766,8 @@ def _reread_gaps(
     seals = [ocr_marks.to_blank_rows(image, *_to_whole_lines(top, bottom, lines.values()), ink_level, char)
              for top, bottom in seals]
     bands = _merge_bands(bands + [(top, bottom, True) for top, bottom in seals])
-    kept = list(words)
+    chosen: list[tuple[int, int, bool]] = []
+    crops: list[Image.Image] = []
     for top, bottom, seal in bands:
         band = image.crop((0, top, width, bottom))
         dark = sum(band.histogram()[:ink_level])
@@ -776,10 +777,17 @@ def _reread_gaps(
         if not seal and not holds_doubted and dark < float(cfg["gap_reread_ink"]) * char * char:
             continue
         clipped = ocr_marks.erase_rules(band.point(lambda v: 255 if v >= ink_level else v), ink_level, char)
-        clipped = ImageOps.expand(clipped, border=char, fill=255)
+        chosen.append((top, bottom, seal))
+        crops.append(ImageOps.expand(clipped, border=char, fill=255))
+    if not crops:
+        return words
+    # All bands in one Tesseract run, and their doubtful lines in one more: the model loads twice a page.
+    model = ocr_model(settings)
+    readings = run_tesseract_many(crops, model, 6, workdir, _remaining(deadline))
+    readings = _reread_band_lines(crops, readings, model, trusted_conf, workdir, deadline)
+    kept = list(words)
+    for (top, bottom, seal), read in zip(chosen, readings, strict=True):
         found: list[_Word] = []
-        read = run_tesseract(clipped, ocr_model(settings), 6, workdir, _remaining(deadline))
-        read = _reread_band_lines(clipped, read, ocr_model(settings), trusted_conf, workdir, deadline)
         for word in read:
             if word.conf < float(cfg["gap_reread_min_conf"]):
                 continue
@@ -793,29 +801,31 @@ def _reread_gaps(
 
 
 def _reread_band_lines(
-    band: Image.Image, words: list[_Word], model: Model, below: float, workdir: Path, deadline: float
-) -> list[_Word]:
-    """A band's reading with each doubtful stretch of lines read again on its own rows.
+    bands: list[Image.Image], readings: list[list[_Word]], model: Model, below: float, workdir: Path,
+    deadline: float,
+) -> list[list[_Word]]:
+    """Each band's reading with each doubtful stretch of its lines read again on its own rows.
 
     Read as one tall image, a band holding a few lines far apart (a signature, a contact line, a
     抄送 line between the 版记's rules) comes back in fragments: one line as a dozen pieces on
     overlapping rows (杨 | 为艳 | 博 | ，联 | 系电 …, confidence 20-90). Lines on overlapping rows are
     taken together; the rows of each such stretch holding a line read below `below` are cropped
-    and read again, all in one Tesseract run; a crop's reading replaces the words on its rows when
-    it scores higher than they do (联系人:杨艳博，联系电话:0798-8284249 at 82).
+    and read again, all bands' stretches in one Tesseract run; a crop's reading replaces the words
+    on its rows when it scores higher than they do (联系人:杨艳博，联系电话:0798-8284249 at 82).
     """
-    spans = _doubtful_stretches(words, below)
-    if not spans:
-        return words
-    pads = [(bottom - top) // 4 for top, bottom in spans]
-    origins = [max(0, top - pad) for (top, _), pad in zip(spans, pads, strict=True)]
-    crops = [ImageOps.expand(band.crop((0, origin, band.width, min(band.height, bottom + pad))),
+    stretches = [(band_index, top, bottom) for band_index, words in enumerate(readings)
+                 for top, bottom in _doubtful_stretches(words, below)]
+    if not stretches:
+        return readings
+    pads = [(bottom - top) // 4 for _, top, bottom in stretches]
+    origins = [max(0, top - pad) for (_, top, _), pad in zip(stretches, pads, strict=True)]
+    crops = [ImageOps.expand(bands[b].crop((0, origin, bands[b].width, min(bands[b].height, bottom + pad))),
                              border=_BAND_LINE_BORDER, fill=255)
-             for origin, (_, bottom), pad in zip(origins, spans, pads, strict=True)]
-    readings = run_tesseract_many(crops, model, 6, workdir, _remaining(deadline))
-    kept = list(words)
-    for index, ((top, bottom), origin, reading) in enumerate(zip(spans, origins, readings, strict=True)):
-        inside = [w for w in kept if top <= w.top + w.height / 2 < bottom]
+             for (b, _, bottom), origin, pad in zip(stretches, origins, pads, strict=True)]
+    found = run_tesseract_many(crops, model, 6, workdir, _remaining(deadline))
+    kept = [list(words) for words in readings]
+    for index, ((b, top, bottom), origin, reading) in enumerate(zip(stretches, origins, found, strict=True)):
+        inside = [w for w in kept[b] if top <= w.top + w.height / 2 < bottom]
         if not reading or mean_confidence(reading) <= mean_confidence(inside):
             continue
         for word in reading:
@@ -824,7 +834,7 @@ def _reread_band_lines(
             # Keys unique per crop: the band's caller keeps paragraph and line, and so must tell them apart.
             word.line_key = (0, _BAND_LINE_KEY + index * _BAND_LINE_KEY + word.line_key[1], word.line_key[2])
         replaced = {id(w) for w in inside}
-        kept = [w for w in kept if id(w) not in replaced] + reading
+        kept[b] = [w for w in kept[b] if id(w) not in replaced] + reading
     return kept
 
 

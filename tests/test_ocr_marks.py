@@ -76,7 +76,10 @@ def test_a_band_line_read_in_fragments_is_read_again_on_its_own_rows(tmp_path):
               for i, (text, conf) in enumerate([("(颖", 44), ("关系", 85), ("杨", 70), ("为艳", 23),
                                                 ("博", 58), ("系电", 89), ("话", 20), ("07，，", 50)])]
     model = ocr.ocr_model(load_settings(environ={}))
-    read = ocr._reread_band_lines(page, signed + pieces, model, 60.0, tmp_path, time.monotonic() + 120)
+    sure_band = _band([("景川市财政局", 100)])
+    read, untouched = ocr._reread_band_lines([page, sure_band], [signed + pieces, signed], model, 60.0,
+                                             tmp_path, time.monotonic() + 120)
+    assert untouched == signed  # a band read well is left alone
     lines = {}
     for word in sorted(read, key=lambda w: w.left):
         lines.setdefault(word.line_key, []).append(word.text)
@@ -84,5 +87,5 @@ def test_a_band_line_read_in_fragments_is_read_again_on_its_own_rows(tmp_path):
     assert "景川市财政局" in texts  # the sure line stays as it was
     assert any("杨艳博" in text and "0798-8284249" in text for text in texts)
     assert not any(text in ("为艳", "系电", "(颖") for text in texts)
-    # A band read well is left alone: no second Tesseract run is even needed.
-    assert ocr._reread_band_lines(page, signed, model, 60.0, tmp_path, time.monotonic() + 120) == signed
+    # Bands all read well: no second Tesseract run is even needed.
+    assert ocr._reread_band_lines([sure_band], [signed], model, 60.0, tmp_path, 0.0) == [signed]
