@@ -519,7 +519,7 @@ def test_joint_issuers_stacked_in_a_scanned_masthead_are_the_masthead(tmp_path):
                                ("国务院    中央军委", "right", 500.0, 16.0),
                                ("一九九六年十一月五日", "right", 470.0, 16.0)), tmp_path)
     assert (meta.doc_number, meta.doc_type, meta.addressee) == ("国函〔1996〕95号", "批复", "武警总部")
-    assert meta.title == "国务院、中央军委关于同意迁址新建的批复"
+    assert meta.title == "国务院、中央军委关于同意武警总部后勤部机关等迁址新建的批复"
     assert meta.issuers == ["国务院", "中央军委"]
 
 
