@@ -113,6 +113,8 @@ _DIGIT = r"[0-9]"
 _ZERO_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[Oo](?={_DIGIT}|[Oo]*{_DIGIT})")
 _ONE_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[lI|](?={_DIGIT})")
 # A dash between two years read as the numeral 一 (规划（2018一2035年）): no year runs into a numeral.
+# Marks no Chinese line may start with (避头点): at an OCR line's start they are specks (。、景民函…).
+_LINE_START_SPECKS = re.compile(r"^[\s。，、；]+(?=\S)")
 # The colon of 联系人： read before its 人 (boxes of a re-read line overlap: 联系:人崔德淑).
 _CONTACT_COLON_FIRST = re.compile(rf"联{_SPACES}系{_SPACES}([:：]){_SPACES}人(?!民)")
 # A page-number footer whose dashes read as the numeral 一 (1一, | 一2一, _ 6- 一): dashes around it.
@@ -209,6 +211,7 @@ def repair_ocr_line(text: str) -> str:
         text = compact
     if _CN_DATE_LINE.match(compact):
         text = re.sub(r"[Oo0○]", "〇", compact)
+    text = _LINE_START_SPECKS.sub("", text)
     text = _CONTACT_COLON_FIRST.sub(r"联系人\1", text)
     text = _CC_LABEL.sub(r"\1送", text)
     text = _CC_LABEL_FIRST.sub(r"\1抄", text)

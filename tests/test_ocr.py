@@ -278,6 +278,7 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("一？3一", "— 3 —"),
         ("联系。联系:人崔德淑，联系电话", "联系。联系人：崔德淑，联系电话"),
         ("请与我局联系:人民路办公区", "请与我局联系：人民路办公区"),  # 人民: not the label
+        ("。、景民函[2023]3号", "景民函〔2023〕3号"),  # no line starts with 。 or 、
         # the opening bracket of a 发文字号 lost, its closing one read as j
         ("国发2018j 44号", "国发〔2018〕44号"),
     ],

@@ -854,3 +854,18 @@ def test_a_band_holding_a_doubted_line_takes_in_the_sure_lines_around_it():
     # 尊敬的…委员： doubted at 936: read with the title above it and the body's first line below.
     assert ocr._with_context(847, 1059, sure) == (739, 1150)
     assert ocr._with_context(0, 460, sure) == (0, 546)  # nothing sure above the top of the page
+
+
+def test_marks_opening_a_second_look_line_are_specks_and_a_lone_unsure_character_is_no_line():
+    def word(text: str, left: int, top: int, height: int, conf: float) -> ocr._Word:
+        return ocr._Word(text, left, top, 40 * len(text), height, conf, (10_000, 1, 2))
+
+    # 。、 before 景民函〔2023〕3号 sat lower and stretched the line down onto the 分类 line.
+    found = [word("。、", 300, 606, 57, 30.0), word("景民函", 360, 483, 63, 80.0),
+             word("[2023]3号", 480, 483, 63, 70.0)]
+    assert [w.text for w in ocr._without_leading_marks(found)] == ["景民函", "[2023]3号"]
+    assert [w.text for w in ocr._without_leading_marks(found[1:] + [word("。", 700, 483, 20, 90.0)])] == [
+        "景民函", "[2023]3号", "。"]  # a full stop that ends the line stays
+    # A rule's stub read as one character at 0 is no new line; two Chinese characters may be.
+    assert not ocr._plausible_new_line([word("四", 500, 848, 139, 0.0)])
+    assert ocr._plausible_new_line([word("附件", 80, 848, 60, 20.0)])
