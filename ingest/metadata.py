@@ -894,6 +894,8 @@ def _joint_as_titled(
     if not all(part in known or _is_organisation(part, suffixes) for part in parts):
         return issuers, title
     return parts, "、".join(parts) + title[match.end("second") :]
+
+
 # A scanned title opening 关于 with 关 read as 大, 美 or 天, or 于 as 千, 干 or 子 (大于开展…的通知).
 _OCR_TITLE_OPENING = re.compile(r"^(?:[大美天]于|关[千干子])")
 _BAR_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff])[|丨]+(?=[\u4e00-\u9fff])")
