@@ -283,14 +283,18 @@ _MASTHEAD_MAX_LINES = 3
 
 def _masthead_lines(paras: list[Paragraph], index: int, body_size: float, suffixes: tuple[str, ...]) -> int:
     """How many paragraphs from `index` the 发文机关标志 takes: one, or the stacked names of joint
-    issuers, each set as large, over the 发文字号 or 分类; 0 when there is none."""
+    issuers, each set as large, over the 发文字号 or 分类; 0 when there is none. A first line that
+    names a body is a masthead by itself only when no stack of large names over the 发文字号
+    follows it (国务院 / 中央军委 set in two sizes, over 国函〔1996〕95号)."""
+    named_alone = False
     for count in range(1, _MASTHEAD_MAX_LINES + 1):
         last = index + count - 1
         if last >= len(paras) or paras[last].size < _MASTHEAD_SIZE * body_size:
-            return 0
-        if _is_masthead(paras, last, body_size, suffixes if count == 1 else ()):
+            break
+        if _is_masthead(paras, last, body_size):
             return count
-    return 0
+        named_alone = named_alone or (count == 1 and _is_masthead(paras, last, body_size, suffixes))
+    return 1 if named_alone else 0
 
 
 @dataclass
@@ -931,7 +935,8 @@ def _ocr_title(title: str, doc_types: tuple[tuple[str, str], ...], text: str = "
     that 文种; when several fit (通千: 通知, 通报, 通告), the one the document's text `text` prints
     most often, if one does. A bar read between two characters (重点项|目) goes.
     """
-    title = _OCR_TITLE_OPENING.sub("关于", _BAR_BETWEEN_HAN.sub("", title))
+    # A title never ends in a comma; on a scan a speck after it reads as one (…问题的复函，).
+    title = _OCR_TITLE_OPENING.sub("关于", _BAR_BETWEEN_HAN.sub("", title)).rstrip("，,、")
     if doc_type_of(title, doc_types) is not None or len(title) < 4:
         return title
     lasts: dict[str, int] = {}  # a last character ending it in a 文种 → how often the text prints that

@@ -869,3 +869,16 @@ def test_marks_opening_a_second_look_line_are_specks_and_a_lone_unsure_character
     # A rule's stub read as one character at 0 is no new line; two Chinese characters may be.
     assert not ocr._plausible_new_line([word("四", 500, 848, 139, 0.0)])
     assert ocr._plausible_new_line([word("附件", 80, 848, 60, 20.0)])
+
+
+def test_joint_issuers_stacked_in_two_sizes_are_the_masthead_and_a_titles_last_comma_a_speck(tmp_path):
+    meta = _ocr_fields(_letter(("国务院", "centre", 770.0, 42.0), ("中央军委", "centre", 725.0, 29.0),
+                               ("函〔1996〕95号", "centre", 690.0, 16.0),
+                               ("国务院、中央军委关于同意迁址新建的批复，", "centre", 650.0, 22.0),
+                               ("武警总部：", "left", 620.0, 16.0),
+                               ("你部的请示收悉。现批复如下：同意迁址新建。", "indent", 590.0, 16.0),
+                               ("国务院    中央军委", "right", 560.0, 16.0),
+                               ("一九九六年十一月五日", "right", 530.0, 16.0)), tmp_path)
+    assert meta.title == "国务院、中央军委关于同意迁址新建的批复"
+    assert (meta.doc_number, meta.doc_type, meta.addressee) == ("国函〔1996〕95号", "批复", "武警总部")
+    assert meta.issuers == ["国务院", "中央军委"]
