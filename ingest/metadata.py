@@ -247,6 +247,9 @@ def _centred(para: Paragraph) -> bool:
 # A masthead is set larger than this many times the body size (22 pt titles are 1.375 times the 16 pt
 # body; mastheads 25 pt and up, and a scan's size estimate may come out a few percent small).
 _MASTHEAD_SIZE = 1.45
+# A first line ending in 文件 (…管理委员会文件) is the masthead from this size: a long name is set
+# smaller to fit the width, and no title ends in 文件.
+_FILE_MASTHEAD_SIZE = 1.3
 
 
 def _unread_header_line(para: Paragraph, text: str, body_size: float) -> bool:
@@ -266,10 +269,12 @@ def _is_masthead(
     follows it: a title names its subject and ends in its 文种.
     """
     para = paras[index]
+    compact = re.sub(r"\s+", "", para.text)
+    if compact.endswith("文件") and para.size >= _FILE_MASTHEAD_SIZE * body_size:
+        return True
     if para.size < _MASTHEAD_SIZE * body_size:
         return False
-    compact = re.sub(r"\s+", "", para.text)
-    if compact.endswith("文件") or (index == 0 and suffixes and _is_organisation(compact, suffixes)):
+    if index == 0 and suffixes and _is_organisation(compact, suffixes):
         return True
     following = paras[index + 1].text if index + 1 < len(paras) else ""
     # 分类 and 发文字号 may share the line under it, as cells (GB/T 9704 letter format).
@@ -289,7 +294,7 @@ def _masthead_lines(paras: list[Paragraph], index: int, body_size: float, suffix
     named_alone = False
     for count in range(1, _MASTHEAD_MAX_LINES + 1):
         last = index + count - 1
-        if last >= len(paras) or paras[last].size < _MASTHEAD_SIZE * body_size:
+        if last >= len(paras) or paras[last].size < _FILE_MASTHEAD_SIZE * body_size:
             break
         if _is_masthead(paras, last, body_size):
             return count

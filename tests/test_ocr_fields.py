@@ -882,3 +882,13 @@ def test_joint_issuers_stacked_in_two_sizes_are_the_masthead_and_a_titles_last_c
     assert meta.title == "国务院、中央军委关于同意迁址新建的批复"
     assert (meta.doc_number, meta.doc_type, meta.addressee) == ("国函〔1996〕95号", "批复", "武警总部")
     assert meta.issuers == ["国务院", "中央军委"]
+
+
+def test_a_long_masthead_set_smaller_to_fit_is_still_the_masthead_when_it_ends_in_wenjian(tmp_path):
+    meta = _ocr_fields(_letter(("景川高新技术产业开发区管理委员会文件", "centre", 770.0, 23.5),
+                               ("景高管字〔2018〕8号", "centre", 730.0, 16.0),
+                               ("景川市2018年优化营商环境工作方案", "centre", 690.0, 22.0),
+                               ("为优化营商环境，激发市场主体活力，特制定本方案。", "indent", 650.0, 16.0),
+                               ("一、工作目标", "indent", 620.0, 16.0)), tmp_path)
+    assert (meta.doc_number, meta.title) == ("景高管字〔2018〕8号", "景川市2018年优化营商环境工作方案")
+    assert meta.issuer == "景川高新技术产业开发区管理委员会"
