@@ -885,7 +885,7 @@ def test_joint_issuers_stacked_in_two_sizes_are_the_masthead_and_a_titles_last_c
 
 
 def test_a_long_masthead_set_smaller_to_fit_is_still_the_masthead_when_it_ends_in_wenjian(tmp_path):
-    meta = _ocr_fields(_letter(("景川高新技术产业开发区管理委员会文件", "centre", 770.0, 23.5),
+    meta = _ocr_fields(_letter(("景川高新技术产业开发区管理委员会文件", "centre", 770.0, 22.5),
                                ("景高管字〔2018〕8号", "centre", 730.0, 16.0),
                                ("景川市2018年优化营商环境工作方案", "centre", 690.0, 22.0),
                                ("为优化营商环境，激发市场主体活力，特制定本方案。", "indent", 650.0, 16.0),
