@@ -43,7 +43,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
-ENGINE_VERSION = "19"
+ENGINE_VERSION = "20"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
@@ -847,14 +847,17 @@ def _reread_band_lines(
     found = run_tesseract_many(crops, model, 6, workdir, _remaining(deadline))
     kept = [list(words) for words in readings]
     for index, ((b, top, bottom), origin, reading) in enumerate(zip(stretches, origins, found, strict=True)):
-        inside = [w for w in kept[b] if top <= w.top + w.height / 2 < bottom]
-        if not reading or mean_confidence(reading) <= mean_confidence(inside):
-            continue
         for word in reading:
             word.left -= _BAND_LINE_BORDER
             word.top += origin - _BAND_LINE_BORDER
             # Keys unique per crop: the band's caller keeps paragraph and line, and so must tell them apart.
             word.line_key = (0, _BAND_LINE_KEY + index * _BAND_LINE_KEY + word.line_key[1], word.line_key[2])
+        # The crop's margins show the edges of the lines around the stretch, which the band read
+        # already: only what lies on the stretch's own rows counts (else a heading came twice).
+        reading = [w for w in reading if top <= w.top + w.height / 2 < bottom]
+        inside = [w for w in kept[b] if top <= w.top + w.height / 2 < bottom]
+        if not reading or mean_confidence(reading) <= mean_confidence(inside):
+            continue
         replaced = {id(w) for w in inside}
         kept[b] = [w for w in kept[b] if id(w) not in replaced] + reading
     return kept

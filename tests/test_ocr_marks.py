@@ -89,3 +89,21 @@ def test_a_band_line_read_in_fragments_is_read_again_on_its_own_rows(tmp_path):
     assert not any(text in ("为艳", "系电", "(颖") for text in texts)
     # Bands all read well: no second Tesseract run is even needed.
     assert ocr._reread_band_lines([sure_band], [signed], model, 60.0, tmp_path, 0.0) == [signed]
+
+
+@pytest.mark.ocr
+@pytest.mark.usefixtures("tesseract")
+def test_a_stretch_read_again_keeps_only_what_lies_on_its_own_rows(tmp_path):
+    """The crop of a stretch has margins (a quarter of its height) that may show the line above
+    it; the band read that line already, and the re-read must not bring it a second time."""
+    heading, row = "工作情况汇总表", "序号  县市区  工作任务  完成情况"
+    page = _band([(heading, 80), (row, 190)], height=700)
+    title = [ocr._Word(heading, 330, 80, 470, CHAR, 94.0, (1, 1, 1))]
+    # A table row read as bars and pieces, their boxes stretched down by the table's rules.
+    cells = [ocr._Word(text, 330 + 300 * i, 175, 200, 400, conf, (1, 2, 1 + i))
+             for i, (text, conf) in enumerate([("|序s|", 40), ("县市区", 55), ("工作务", 50), ("|", 30)])]
+    model = ocr.ocr_model(load_settings(environ={}))
+    [read] = ocr._reread_band_lines([page], [title + cells], model, 60.0, tmp_path, time.monotonic() + 120)
+    assert sum("汇总表" in w.text for w in read) == 1
+    below = "".join(w.text for w in sorted(read, key=lambda w: w.left) if w.top > 150)
+    assert "县市区" in below and "|序s|" not in below  # the row itself is read again
