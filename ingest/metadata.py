@@ -915,16 +915,19 @@ _CC_REST = re.compile(r"^[\u4e00-\u9fff，,、；;]{2,40}[。.]?$")
 def _cc_list(listed: str, following: Sequence[Paragraph]) -> str:
     """The 抄送 list with the paragraphs it runs on into. A list ends with 。; one that does not (a
     scan's re-read last line set apart by its size, …代表工作 | 委员会; the list's end on the next
-    page, behind a page number the cleaner did not know) goes on while what follows holds names only;
-    debris with less than two Chinese characters between them is passed over.
+    page, behind a page number the cleaner did not know) goes on while what follows holds names only,
+    up to the 印发 office over its date; debris with less than two Chinese characters between them
+    is passed over.
     """
-    for para in following:
+    for index, para in enumerate(following):
         if listed.rstrip().endswith(("。", ".")):
             break
         if sum(map(is_cjk, para.text)) < 2:
             continue  # a seal's debris between the lines (ET人)
         if not _CC_REST.match(para.text) or CC.match(para.text):
             break
+        if index + 1 < len(following) and ISSUE_LINE.search(following[index + 1].text.replace("\t", "")):
+            break  # the 印发 office, its date set apart as a paragraph of its own
         listed += para.text
     return listed
 

@@ -892,3 +892,16 @@ def test_a_long_masthead_set_smaller_to_fit_is_still_the_masthead_when_it_ends_i
                                ("一、工作目标", "indent", 620.0, 16.0)), tmp_path)
     assert (meta.doc_number, meta.title) == ("景高管字〔2018〕8号", "景川市2018年优化营商环境工作方案")
     assert meta.issuer == "景川高新技术产业开发区管理委员会"
+
+
+def test_an_unfinished_cc_list_does_not_run_on_into_the_imprints_office(tmp_path):
+    meta = _ocr_fields(_letter(("景财函〔2025〕3号", "right", 740.0, 16.0),
+                               ("关于做好义务教育工作的通知", "centre", 700.0, 22.0),
+                               ("各县（市、区）财政局：", "left", 670.0, 16.0),
+                               ("请认真做好义务教育工作。", "indent", 640.0, 16.0),
+                               ("景川市财政局", "right", 590.0, 16.0),
+                               ("2025年6月20日", "right", 561.0, 16.0),
+                               ("抄送：市人大常委会办公室，市委组织部，市纪委监", "left", 160.0, 16.0),
+                               ("景川市财政局办公室", "left", 130.0, 16.0),
+                               ("2025年6月21日印发", "right", 100.0, 16.0)), tmp_path)
+    assert meta.cc == ["市人大常委会办公室", "市委组织部", "市纪委监委"]  # 监 + 委 of the copied bodies
