@@ -16,7 +16,6 @@ from functools import lru_cache
 
 from ingest import consensus, lexicon
 from ingest.clean import DATE_LINE, HEADING, SENTENCE_END, CleanDocument, Paragraph
-from ingest.quality import is_cjk
 from ingest.record import Attachment, Contact, DocumentRecord
 from ingest.settings import Settings
 
@@ -688,7 +687,7 @@ def _attachments(doc: CleanDocument, start: int) -> list[Attachment]:
     found: list[Attachment] = []
     i = start
     # A note after the date ((本文有删减)), or a seal's mark read on a line of its own (加).
-    while i < len(paras) and (NOTE.match(paras[i].text) or sum(map(is_cjk, paras[i].text)) < 2):
+    while i < len(paras) and (NOTE.match(paras[i].text) or _is_debris(paras[i].text)):
         i += 1
     if (i < len(paras) and _is_big(paras[i], doc.body_size) and _centred(paras[i])
             and not _is_imprint(paras[i].text)):
@@ -747,10 +746,9 @@ def _titles_as_noted(attachments: list[Attachment], noted: dict[str, str], text:
     these two printings, is the one printed; on a tie the note's, set in the body's size, which
     reads better than the heading's.
     """
+    only = next(iter(noted.values())) if len(noted) == 1 == len(attachments) else None
     for attachment in attachments:
-        number = re.sub(r"\D", "", attachment.label)
-        only = next(iter(noted.values())) if len(noted) == 1 == len(attachments) else None
-        title = noted.get(number) or only
+        title = noted.get(re.sub(r"\D", "", attachment.label)) or only
         heading = attachment.title
         if not title or title == heading or len(title) != len(heading):
             continue
@@ -879,6 +877,14 @@ def _ocr_consensus(
 
 
 _HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _is_debris(text: str) -> bool:
+    """Fewer than two Chinese characters: a seal's mark or a speck read as text (加, ET人, 。一), never a
+    name, an entry or a title."""
+    return len(_HAN_CHAR.findall(text)) < 2
+
+
 # A title naming two joint issuers before 关于: 国务院、中央军委关于同意…的批复.
 _TITLE_JOINT = re.compile(r"^(?P<first>[\u4e00-\u9fff]{2,20}?)、(?P<second>[\u4e00-\u9fff]{2,20}?)关于")
 
@@ -922,8 +928,8 @@ def _cc_list(listed: str, following: Sequence[Paragraph]) -> str:
     for index, para in enumerate(following):
         if listed.rstrip().endswith(("。", ".")):
             break
-        if sum(map(is_cjk, para.text)) < 2:
-            continue  # a seal's debris between the lines (ET人)
+        if _is_debris(para.text):
+            continue  # a seal's mark between the lines (ET人)
         if not _CC_REST.match(para.text) or CC.match(para.text):
             break
         if index + 1 < len(following) and ISSUE_LINE.search(following[index + 1].text.replace("\t", "")):
@@ -973,7 +979,7 @@ def _ocr_cc(entries: list[str], known: list[str]) -> list[str]:
     # marks after it.
     entries = [_CC_TRAILING_DEBRIS.sub("", _before_full_stop(entry.split("\t", 1)[0])).strip(" 。.;；")
                or entry for entry in entries]
-    kept = [entry for entry in entries if len(_HAN_CHAR.findall(entry)) >= 2]
+    kept = [entry for entry in entries if not _is_debris(entry)]
     if not known:
         return kept
     return [entry if entry in known else _nearest_cc(entry, known) or entry for entry in kept]
@@ -983,7 +989,7 @@ def _before_full_stop(entry: str) -> str:
     """The last 抄送 entry without what a scan read after the list's full stop (市政府督查室。一: the
     rule under the 版记, a speck); a second entry there (。市政府办公室) stays for the reader to see."""
     head, stop, rest = entry.partition("。")
-    return head if stop and len(_HAN_CHAR.findall(rest)) < 2 else entry
+    return head if stop and _is_debris(rest) else entry
 
 
 def _nearest_cc(entry: str, known: list[str]) -> str | None:

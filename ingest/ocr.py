@@ -35,7 +35,7 @@ from PIL import Image, ImageFilter, ImageOps
 
 from ingest import ocr_marks, ocr_vote
 from ingest.extract import Line, RawPage
-from ingest.ocr_clean import repair_ocr_line
+from ingest.ocr_clean import LINE_START_MARKS, repair_ocr_line
 from ingest.ocr_vote import Word as _Word
 from ingest.quality import PageQuality, is_cjk
 from ingest.settings import Settings
@@ -86,8 +86,6 @@ _BAND_LINE_BORDER = 40
 _BAND_LINE_KEY = 1000
 # A second-look line on rows the first look left empty is kept with this confidence or Han share.
 _NEW_LINE_CONF = 40.0
-# Marks no Chinese line starts with (避头点).
-_LINE_START_MARKS = frozenset("。，、；")
 _NEW_LINE_HAN_SHARE = 0.5
 # A seal's ring read as a mark or two of digits is no number: a second look counts as reading more
 # than the first when it finds at least this many more digits (and no less Chinese).
@@ -815,7 +813,7 @@ def _without_leading_marks(words: list[_Word]) -> list[_Word]:
     opening: set[int] = set()
     for group in ocr_vote.lines_of(words).values():
         for word in sorted(group, key=lambda w: w.left):
-            if word.text and all(ch in _LINE_START_MARKS for ch in word.text):
+            if word.text and all(ch in LINE_START_MARKS for ch in word.text):
                 opening.add(id(word))
                 continue
             break
@@ -866,14 +864,14 @@ def _reread_band_lines(
 def _doubtful_stretches(words: list[_Word], below: float) -> list[tuple[int, int]]:
     """Row ranges of lines on overlapping rows, taken together, where one of them scores under `below`."""
     stretches: list[tuple[int, int, bool]] = []
-    rows = sorted((min(w.top for w in group), _line_height(group), mean_confidence(group) < below)
+    rows = sorted((*_rows_of(group), mean_confidence(group) < below)
                   for group in ocr_vote.lines_of(words).values())
-    for top, tall, doubtful in rows:
+    for top, bottom, doubtful in rows:
         if stretches and top < stretches[-1][1]:
             last = stretches[-1]
-            stretches[-1] = (last[0], max(last[1], top + tall), last[2] or doubtful)
+            stretches[-1] = (last[0], max(last[1], bottom), last[2] or doubtful)
         else:
-            stretches.append((top, top + tall, doubtful))
+            stretches.append((top, bottom, doubtful))
     return [(top, bottom) for top, bottom, doubtful in stretches if doubtful]
 
 

@@ -112,13 +112,14 @@ _DIGIT = r"[0-9]"
 # O/o between digits is a zero; l, I or | between digits is a one.
 _ZERO_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[Oo](?={_DIGIT}|[Oo]*{_DIGIT})")
 _ONE_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[lI|](?={_DIGIT})")
-# A dash between two years read as the numeral 一 (规划（2018一2035年）): no year runs into a numeral.
 # Marks no Chinese line may start with (避头点): at an OCR line's start they are specks (。、景民函…).
-_LINE_START_SPECKS = re.compile(r"^[\s。，、；]+(?=\S)")
+LINE_START_MARKS = "。，、；"
+_LINE_START_SPECKS = re.compile(rf"^[\s{LINE_START_MARKS}]+(?=\S)")
 # The colon of 联系人： read before its 人 (boxes of a re-read line overlap: 联系:人崔德淑).
 _CONTACT_COLON_FIRST = re.compile(rf"联{_SPACES}系{_SPACES}([:：]){_SPACES}人(?!民)")
 # A page-number footer whose dashes read as the numeral 一 (1一, | 一2一, _ 6- 一): dashes around it.
 _FOOTER_DASHES = re.compile(r"^[\s|丨_.·?？\-—–－一]*(?P<page>\d{1,3})[\s|丨_.·?？\-—–－一]*$")
+# A dash between two years read as the numeral 一 (规划（2018一2035年）): no year runs into a numeral.
 _YEAR_DASH = re.compile(r"(?<=(?:19|20)\d{2})\s*一\s*(?=(?:19|20)\d{2})")
 # O, o, 0 or ○ among Chinese numerals (二O二五年) is the numeral 〇.
 _CN_NUMERALS = "一二三四五六七八九十〇"

@@ -86,9 +86,9 @@ def to_blank_rows(image: Image.Image, top: int, bottom: int, ink_level: int, cha
     character's height: the seal's ring is lighter, a speck is smaller.
     """
     width, height = image.size
-    span = image.crop((0, max(0, top - char), width, min(height, bottom + char)))
-    rows = span.point(lambda v: 255 if v < ink_level else 0).resize((1, span.height), Image.Resampling.BOX)
     origin = max(0, top - char)
+    span = image.crop((0, origin, width, min(height, bottom + char)))
+    rows = span.point(lambda v: 255 if v < ink_level else 0).resize((1, span.height), Image.Resampling.BOX)
     inked = [v * width / 255 > _INK_ROW_SHARE * char for v in rows.tobytes()]
 
     def is_ink(y: int) -> bool:
@@ -119,6 +119,8 @@ def erase_rules(band: Image.Image, ink_level: int, char: int) -> Image.Image:
     shrunk = band.point(lambda v: 255 if v < ink_level else 0).resize((columns, height), Image.Resampling.BOX)
     dark = [[v >= _RULE_DARK_SHARE * 255 for v in shrunk.crop((x, 0, x + 1, height)).tobytes()]
             for x in range(columns)]
+    if not any(map(any, dark)):
+        return band  # most bands: no cell dark enough to be part of a rule
 
     def chain(order: range, step: int) -> list[list[int]]:
         lengths = [[0] * height for _ in range(columns)]
