@@ -13,7 +13,7 @@ PORT ?= 8000
 APT_RUN := python3 python3-venv tesseract-ocr tesseract-ocr-chi-sim poppler-utils fonts-noto-cjk
 APT_TEST := $(APT_RUN) chromium qpdf wrk
 
-.PHONY: install install-test apt-run apt-test run test lint samples bench-small bench clean-venv
+.PHONY: install install-test apt-run apt-test run test lint samples screenshots bench-small bench clean-venv
 
 install: apt-run $(VENV)/.installed-run
 
@@ -68,6 +68,10 @@ lint: install-test
 # Rewrites samples/*.pdf from samples/specs.toml (reportlab comes with the test extras).
 samples: install-test
 	$(BIN)/python samples/make_samples.py
+
+# Rewrites docs/screenshots/*.png (the README's pictures) from the browser tests.
+screenshots: install-test
+	GONGWEN_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q -m browser tests/test_browser.py
 
 clean-venv:
 	rm -rf $(VENV)
