@@ -53,6 +53,7 @@ OCR_SALUTATION = re.compile(
 )
 # Specks before or after a signature read as marks (。景川市…, …委员会、四 is another matter).
 _EDGE_MARKS = re.compile(r"^[^\u4e00-\u9fff]+|[^\u4e00-\u9fff）)]+$")
+_LEADING_DASHES = re.compile(r"^[一丨]+")
 ROLE_SUFFIX = re.compile(r"(?:等)?(?:委员|代表)$")
 PROPOSAL = re.compile(
     r"(?:关于|对)*(?P<session>[\u4e00-\u9fff]{0,12}?(?:届|次)[\u4e00-\u9fff]{0,10}?会议)?\s*第\s*(?P<number>\d{1,5})\s*号\s*"
@@ -523,6 +524,7 @@ class _Tail:
     issuers: list[str]
     date: str | None
     date_index: int | None
+    year: int | None = None  # a scanned date line's legible year when its month or day is not
 
 
 def _is_right_block(para: Paragraph, doc: CleanDocument) -> bool:
@@ -558,6 +560,8 @@ _SPOILED_YEAR_DATE = re.compile(
 )
 # A year in a 发文字号: 国办发〔1997〕11号.
 _NUMBER_YEAR = re.compile(r"〔((?:19|20)\d{2})〕")
+# A scanned 成文日期 whose year reads and whose month or day does not (2023年D月19日): still the date line.
+_LEGIBLE_YEAR_DATE = re.compile(r"^(?P<y>(?:19|20)\d{2})年[^\s年月日]{1,3}月[^\s年月日]{1,3}日?$")
 
 
 def _date_of_number_year(text: str, number_year: str | None) -> str | None:
@@ -620,6 +624,7 @@ def _read_tail(doc: CleanDocument, start: int, ocr: bool = False, number: str | 
     paras = doc.paragraphs
     date_index = None
     date = None
+    legible_year = None
     year = _NUMBER_YEAR.search(number or "")
     for i in range(start, len(paras)):
         para = paras[i]
@@ -633,6 +638,11 @@ def _read_tail(doc: CleanDocument, start: int, ocr: bool = False, number: str | 
             date = _date_of_number_year(date_text, year.group(1) if year else None)
         if date:
             date_index = i
+            break
+        legible = _LEGIBLE_YEAR_DATE.match(re.sub(r"\s+", "", date_text)) if ocr else None
+        if legible:
+            # The signature above is found as under any date line; the date itself stays unknown.
+            date_index, legible_year = i, int(legible["y"])
             break
     if date_index is None:
         end = len(paras)
@@ -652,7 +662,7 @@ def _read_tail(doc: CleanDocument, start: int, ocr: bool = False, number: str | 
             end = j
             break
     issuers = [name for line in signature for name in ISSUER_SPLIT.split(line) if name]
-    return _Tail(end, issuers, date, date_index)
+    return _Tail(end, issuers, date, date_index, None if date else legible_year)
 
 
 def _is_imprint(text: str) -> bool:
@@ -852,6 +862,9 @@ def _ocr_consensus(
     # A lone character is no body's name: a seal's mark read on a line of its own above the name (四).
     signed_parts = [part for signed in tail.issuers for piece in _QUOTE_MARKS.split(signed)
                     if len(part := _EDGE_MARKS.sub("", piece)) >= 2]
+    # A speck before the name read as a dash (一景川市人力资源和社会保障局): no body's name opens with 一.
+    signed_parts = [rest if (rest := _LEADING_DASHES.sub("", part)) != part and (
+        rest in known or _is_organisation(rest, suffixes)) else part for part in signed_parts]
     if any(part in known or _is_organisation(part, suffixes) for part in signed_parts):
         # The seal's ring read as marks beside and above the name (他、可入、景川市财政局、和刀心人):
         # where the signature holds a body's name, what is not one is not signed.
@@ -1158,7 +1171,10 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
     meta.date = tail.date
     if ocr and meta.date and head.doc_number:
         meta.date = _date_in_number_year(meta.date, head.doc_number, cleaned.text)
-    meta.year = int(meta.date[:4]) if meta.date else None
+    meta.year = int(meta.date[:4]) if meta.date else tail.year
+    if ocr and meta.year is None and (number_year := _NUMBER_YEAR.search(head.doc_number or "")):
+        # A scan whose date line a seal or the scan spoiled: the 发文字号 carries the year of issue.
+        meta.year = int(number_year.group(1))
     meta.issuers = [aliases.get(name, name) for name in tail.issuers]
     if not meta.issuers and head.masthead:
         stacked = _stacked_names(head.masthead)

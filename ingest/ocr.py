@@ -43,7 +43,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 # Bump when rendering, preprocessing or Tesseract options change: older cached results are then redone.
-ENGINE_VERSION = "20"
+ENGINE_VERSION = "21"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 # The rule under a 版头 (often red) reads as a row of dashes and 一; no real line is only that.
@@ -718,7 +718,7 @@ def _ocr_page(
             words = _reread_doubtful_lines(image, words, settings, workdir, deadline)
         names = names_model(settings)
         if words and names is not None and unavailable_reason(names) is None:
-            words = _reread_name_lines(image, words, names, int(cfg["name_lines"]),
+            words = _reread_name_lines(image, words, names, model, int(cfg["name_lines"]),
                                        float(cfg["reread_scale"]), workdir, deadline)
         if words and str(cfg["code_languages"]):
             words = _reread_category_codes(image, words, ocr_model(settings, "codes"), workdir,
@@ -1097,6 +1097,12 @@ def _crop_readings(found: list[list[_Word]], crops: int) -> list[list[str]]:
             for i in range(crops)]
 
 
+def _crop_word_readings(found: list[list[_Word]], crops: int, index: int) -> list[ocr_vote.Reading]:
+    """Crop `index`'s reading in each rendering, with its characters' confidences (see `_crop_readings`)."""
+    return [ocr_vote.Reading.of(sorted(found[k * crops + index], key=lambda w: (w.line_key, w.left)))
+            for k in range(len(found) // crops)]
+
+
 # --- names read by a second model --------------------------------------------------------------
 
 # Longest line read again for a name: a contact line with phone and e-mail runs to about 40 marks.
@@ -1105,11 +1111,14 @@ _NAME_LINE_MAX_CHARS = 48
 # much with it (difflib ratio), not the usual `MERGE_MIN_RATIO`.
 _NAME_SURER_BY = 20.0
 _NAME_MERGE_SURE_RATIO = 0.4
+# A name's character the fast model reads this surely, alike in every rendering, stands against the
+# names model (高锋 read as 高银 in all four renderings by it; the fast model reads 锋 at 89-93).
+_NAME_FAST_SURE = 85.0
 
 
 def _reread_name_lines(
-    image: Image.Image, words: list[_Word], model: Model, limit: int, scale: float, workdir: Path,
-    deadline: float,
+    image: Image.Image, words: list[_Word], model: Model, fast: Model, limit: int, scale: float,
+    workdir: Path, deadline: float,
 ) -> list[_Word]:
     """Read the lines printing a person's name with the second model; take its Chinese where they differ.
 
@@ -1117,7 +1126,8 @@ def _reread_name_lines(
     every rendering (熊 -> 能, 吕 -> 昌, 淑 -> 涉); tessdata's larger chi_sim reads them, but reads
     running text worse, so it only gets these lines (all in one Tesseract run, psm 6 per crop). It
     reads each line in the renderings of the doubtful-line vote, and each character is what most
-    of its readings say (as scanned 曹易, enlarged 曹昊 twice, binarised 曹晟: 曹昊).
+    of its readings say (as scanned 曹易, enlarged 曹昊 twice, binarised 曹晟: 曹昊). The `fast` model
+    reads the same renderings, and `ocr_vote.settle_names` weighs the two where they differ.
     """
     groups = ocr_vote.name_lines(words, _NAME_LINE_MAX_CHARS, limit)
     if not groups:
@@ -1125,6 +1135,8 @@ def _reread_name_lines(
     crops = [image.crop(ocr_vote.line_box(group, image.size)) for group in groups]
     shown = [render(crop) for render in ocr_vote.renderings(scale) for crop in crops]
     found = run_tesseract_many(shown, model, 6, workdir, _remaining(deadline))
+    fast_found = run_tesseract_many(shown, fast, 6, workdir, _remaining(deadline))
+    surnames = ocr_vote.load_surnames()
     for index, (group, readings) in enumerate(zip(groups, _crop_readings(found, len(crops)), strict=True)):
         seen = found[index]  # as scanned
         second = "".join(ocr_vote.vote(readings[0], readings[1:], plurality=True))
@@ -1134,6 +1146,9 @@ def _reread_name_lines(
         min_ratio = _NAME_MERGE_SURE_RATIO if sure else ocr_vote.MERGE_MIN_RATIO
         first = "".join(w.text for w in group)
         outcome = ocr_vote.keep_labels(first, ocr_vote.merge_han(first, second, min_ratio))
+        outcome = ocr_vote.settle_names(
+            ocr_vote.Reading.of(group), outcome, _crop_word_readings(fast_found, len(crops), index),
+            _crop_word_readings(found, len(crops), index), surnames, _NAME_FAST_SURE)
         ocr_vote.apply_vote(group, outcome)
     return [w for w in words if w.text]
 

@@ -102,8 +102,14 @@ _CC_LABEL_FIRST = re.compile(rf"^(\s*)(?![主报分呈发印抄送])[{_HAN}]{_SP
 _CATEGORY_LABEL_FIRST = re.compile(
     rf"^(\s*)(?!分)[{_HAN}]{_SPACES}(?=类{_SPACES}[:：]{_SPACES}[A-D][0-9lI|]?{_SPACES}$)"
 )
-# An opening 〈, 《 or 【 closed by a parenthesis is a parenthesis: 各县〈市、区 ), 《此件公开发布 ).
-_ANGLE_PAREN = re.compile(rf"[〈《【]{_SPACES}([^〈〉《》()（）]*[{_HAN}][^〈〉《》()（）]*?){_SPACES}[)）]")
+# An opening 〈, 《, 【 or 〔 closed by a parenthesis is a parenthesis: 各县〈市、区 ), 《此件公开发布 ),
+# 各县〔市、区 ) (a 〔 closes with 〕 round a 发文字号's year).
+_NOT_BRACKET = "[^〈〉《》〔〕()（）]"
+_ANGLE_PAREN = re.compile(rf"[〈《【〔]{_SPACES}({_NOT_BRACKET}*[{_HAN}]{_NOT_BRACKET}*?){_SPACES}[)）]")
+# A bracket read twice at the start of a parenthesis (各县〔（市、区）): no text opens two at once.
+_DOUBLE_OPENING = re.compile(rf"[〔［【\[(（]{_SPACES}(?=[(（])")
+# A speck read as a full stop after a Chinese mark (园区各企业，.管委会各部门).
+_STOP_AFTER_MARK = re.compile(rf"(?<=[，、；：]){_SPACES}[.·](?=[{_HAN}])")
 _SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{_HAN}]){_SPACES}(?=[{_HAN}])")
 # Tesseract spaces every word apart, also a Latin word from the Chinese beside it (5G 基站): GB/T 9704
 # text prints none there (the cleaner already drops the spaces between Chinese and digits).
@@ -193,6 +199,8 @@ def repair_ocr_line(text: str) -> str:
         if swapped:
             text = joined
     text = _MARK_NEAR_CJK.sub(_full_width_mark, text)
+    text = _DOUBLE_OPENING.sub("", text)
+    text = _STOP_AFTER_MARK.sub("", text)
     text = _ANGLE_PAREN.sub(r"（\1）", text)
     text = _PAREN_CJK.sub(r"（\1）", text)
     text = _DATE_LINE.sub(r"\1年\2月\3日", text)

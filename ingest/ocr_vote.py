@@ -13,11 +13,13 @@ read by a second, larger model and its Chinese characters are taken where the tw
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from pathlib import Path
 
 from PIL import Image
 
@@ -226,4 +228,119 @@ def merge_han(first: str, second: str, min_ratio: float = MERGE_MIN_RATIO) -> li
             for k, (mine, other) in enumerate(zip(ours, theirs, strict=True)):
                 if _HAN.match(mine) and _HAN.match(other):
                     result[i1 + k] = other
+    return result
+
+
+# --- settling a name between the two models ------------------------------------------------------
+
+SURNAMES_FILE = Path(__file__).resolve().parent / "data" / "surnames.txt"
+# Where a name starts: after these printed words (and after any mark), the next Chinese character.
+_NAME_START_LABELS = re.compile(r"联系人及联系电话|联系人|联系电话|电子邮箱|尊敬的|委员|代表|同志|及|等")
+
+
+@dataclass
+class Reading:
+    """A line as one model read it in one rendering: its text and each character's confidence."""
+
+    text: str
+    confidences: list[float]
+
+    @classmethod
+    def of(cls, words: Sequence[Word]) -> Reading:
+        """The reading of words in reading order (a word's confidence is each of its characters')."""
+        return cls("".join(w.text for w in words), [w.conf for w in words for _ in w.text])
+
+
+@functools.lru_cache(maxsize=2)
+def load_surnames(path: str = str(SURNAMES_FILE)) -> frozenset[str]:
+    """The common surnames of `ingest/data/surnames.txt` (characters separated by blanks, # comments)."""
+    text = Path(path).read_text(encoding="utf-8")
+    return frozenset(ch for line in text.splitlines() for ch in line.split("#", 1)[0].split())
+
+
+def name_starts(text: str) -> set[int]:
+    """Positions of `text` where a person's name begins: a Chinese character after a mark or a label."""
+    masked = _NAME_START_LABELS.sub(lambda m: "#" * len(m.group()), text)
+    return {i for i, ch in enumerate(masked)
+            if _HAN.match(ch) and (i == 0 or not _HAN.match(masked[i - 1]))}
+
+
+def aligned(first: str, other: str) -> list[int | None] | None:
+    """Where in `other` each character of `first` was read (an index; -1 dropped, None no opinion);
+    None when the two share too little (difflib ratio under `MERGE_MIN_RATIO`) to be one line's."""
+    matcher = SequenceMatcher(None, first, other, autojunk=False)
+    if not other or matcher.ratio() < MERGE_MIN_RATIO:
+        return None
+    seen: list[int | None] = [None] * len(first)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            seen[i1:i2] = range(j1, j2)
+        elif tag == "delete":
+            seen[i1:i2] = [-1] * (i2 - i1)
+        elif tag == "replace" and _HAN.match(other[j1:j2]):
+            # Marks read beside the characters (|南 for 陶): the Chinese characters pair up in order.
+            han = [i for i in range(i1, i2) if _HAN.match(first[i])]
+            if len(han) == j2 - j1:
+                for i, j in zip(han, range(j1, j2), strict=True):
+                    seen[i] = j
+    return seen
+
+
+def settle_names(
+    first: Reading, outcome: list[str], fast: Sequence[Reading], second: Sequence[Reading],
+    surnames: frozenset[str], sure: float,
+) -> list[str]:
+    """`outcome` (shaped as `merge_han`'s) with each name character settled between the two models.
+
+    The second model mends what the fast one misreads with confidence (熊 as 能), but has misreadings
+    of its own (锋 as 银, 莫 as 兹, 萌 as 萍) that no confidence of its tells apart. Three things do:
+    - a name's first character is a surname: where the outcome's is not one and some reading (the
+      `first`, the fast model's renderings `fast`, the second model's `second`) gives one, the surname
+      read most often is taken; a surname the second model read stands;
+    - elsewhere, a character the fast model read with confidence `sure` or more, alike in every one of
+      its renderings, stands against the second model;
+    - where the second model's renderings, each with an opinion, do not mostly agree on their own
+      (袁军萌: 萍 twice, 萌 twice), the character with the most confidence summed over the readings
+      of both models is taken (萌: 394, 萍: 139).
+    A tie changes nothing.
+    """
+    def at(readings: Sequence[Reading]) -> list[tuple[Reading, list[int | None]]]:
+        return [(reading, seen) for reading in readings if (seen := aligned(first.text, reading.text))]
+
+    fast_seen, second_seen = at(fast), at(second)
+    all_seen = [(first, list(range(len(first.text)))), *fast_seen, *second_seen]
+
+    def read_at(reading: Reading, seen: list[int | None], i: int) -> str | None:
+        j = seen[i]
+        return None if j is None else "" if j < 0 else reading.text[j]
+
+    starts = name_starts("".join(o if len(o) == 1 else f for o, f in zip(outcome, first.text, strict=True)))
+    result = list(outcome)
+    for i, (mine, chosen) in enumerate(zip(first.text, outcome, strict=True)):
+        if not _HAN.match(mine) or len(chosen) != 1:
+            continue
+        if i in starts:
+            if chosen in surnames:
+                continue
+            ballot = Counter(ch for reading, seen in all_seen
+                             if (ch := read_at(reading, seen, i)) in surnames).most_common(2)
+            if ballot and (len(ballot) == 1 or ballot[0][1] > ballot[1][1]):
+                result[i] = ballot[0][0]
+                continue
+        if chosen == mine or not _HAN.match(chosen):
+            continue
+        if fast and len(fast_seen) == len(fast) and first.confidences[i] >= sure and all(
+                read_at(reading, seen, i) == mine for reading, seen in fast_seen):
+            result[i] = mine
+            continue
+        opinions = [read_at(reading, seen, i) for reading, seen in second_seen]
+        if len(second) and sum(ch is not None for ch in opinions) == len(second) and \
+                opinions.count(chosen) * 2 <= len(second):
+            weights: Counter[str] = Counter()
+            for reading, seen in all_seen:
+                if (j := seen[i]) is not None and j >= 0 and _HAN.match(reading.text[j]):
+                    weights[reading.text[j]] += reading.confidences[j]
+            best = weights.most_common(2)
+            if best and (len(best) == 1 or best[0][1] > best[1][1]):
+                result[i] = best[0][0]
     return result

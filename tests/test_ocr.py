@@ -281,6 +281,10 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("。、景民函[2023]3号", "景民函〔2023〕3号"),  # no line starts with 。 or 、
         # the opening bracket of a 发文字号 lost, its closing one read as j
         ("国发2018j 44号", "国发〔2018〕44号"),
+        # a parenthesis opened with 〔, or with a bracket read twice; a speck as a stop after a comma
+        ("各县〔市、区 ) 人力资源和社会保障局", "各县（市、区） 人力资源和社会保障局"),
+        ("各县〔（市、区）财政局", "各县（市、区）财政局"),
+        ("园区各企业，.管委会各部门", "园区各企业，管委会各部门"),
     ],
 )
 def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
@@ -296,7 +300,8 @@ def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
      "2018年12月26号文", "抄报：省政府办公厅", "2019年5月底前", "2019年13月工日", "2020年8月了解",
      "一日三餐年", "主送：各区县人民政府", "报送：省政府", "分送：各成员单位", "增长2018] 4号文",
      "国务院办公厅关于印发2018] 44号",
-     "根据国务院办公厅关于进一步加强工作的通知〔2005〕57号文", "种类：A4纸", "门类：B类"],
+     "根据国务院办公厅关于进一步加强工作的通知〔2005〕57号文", "种类：A4纸", "门类：B类",
+     "景府办函〔2022〕9号（第二批）", "增长1.5%，.NET平台"],
 )
 def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):
     assert repair_ocr_line(kept) == kept

@@ -47,6 +47,69 @@ def test_a_second_models_chinese_replaces_the_first_reading_but_not_its_digits()
     assert merged("联系人:王明明", "联系人:王明") == "联系人:王明明"  # a name's last character stays
 
 
+def _settled(first: str, second: list[str], fast: list[str], confidence: float = 90.0,
+             second_confidence: float = 90.0) -> str:
+    """The names vote as `ocr._reread_name_lines` runs it: the second model's plurality merged in,
+    then each name character settled between the two models (the fast model's readings all at
+    `confidence`, the second's at `second_confidence`)."""
+    voted = "".join(ocr_vote.vote(second[0], second[1:], plurality=True))
+    outcome = ocr_vote.keep_labels(first, ocr_vote.merge_han(first, voted))
+
+    def read(text: str, conf: float) -> ocr_vote.Reading:
+        return ocr_vote.Reading(text, [conf] * len(text))
+
+    return "".join(ocr_vote.settle_names(
+        read(first, confidence), outcome, [read(t, confidence) for t in fast],
+        [read(t, second_confidence) for t in second], ocr_vote.load_surnames(), ocr._NAME_FAST_SURE))
+
+
+def test_a_name_character_the_fast_model_reads_surely_everywhere_stands():
+    line = "联系人:高锋，联系电话:0798-8883730"
+    misread = line.replace("锋", "银")
+    # The names model reads 银 in all four renderings; the fast model 锋 in all of its, at 89-93.
+    assert _settled(line, [misread] * 4, [line] * 4, confidence=92.0) == line
+    # Not when one of the fast model's renderings reads otherwise, or when it doubted its reading
+    # and the names model agrees with itself (舌 -> 磊, the fast model at 35).
+    assert _settled(line, [misread] * 4, [line] * 3 + [misread], confidence=92.0) == misread
+    assert _settled(line, [misread] * 4, [line] * 4, confidence=35.0) == misread
+
+
+def test_a_names_model_split_two_against_two_goes_with_the_confidence_of_all_readings():
+    split = "(联系人:袁军萍;联系电话:0798)"
+    line = "(联系人:袁军萌;联系电话:0798)"
+    # 萌: the first reading and two of the fast model's, with two of the second's; 萍 twice.
+    assert _settled(line, [split, split, line, line], [line, line, "(联系人:袁军戎;联系电话:0798)", line],
+                    confidence=60.0, second_confidence=70.0) == line
+    # Read by the fast model as surely as doubted (宋 at 0-48 against 荣 at 93): the second model's.
+    second = ["办理联系人刘荣136", "办理联系人刘荣136", "办理联系人刘乐136", "办理联系人刘乐136"]
+    assert _settled("办理联系人刘宋136", second, ["办理联系人刘宋136"] * 4, confidence=20.0) == "办理联系人刘荣136"
+    # A span the second model read with another length has no per-character opinion: merged as read.
+    assert _settled("联系人及联系电话:张人次177", ["联系人及联系电话:张欣177"] * 2 + ["联系人及联系电话:张欣次177"] * 2,
+                    ["联系人及联系电话:张人次177"] * 4, confidence=40.0) == "联系人及联系电话:张欣177"
+
+
+def test_a_names_first_character_is_a_surname_when_a_reading_gives_one():
+    # The fast model reads 能 in every rendering, surely; 熊 is a surname and 能 is not.
+    fast = ["联系人：能琴海，电话：1991"] * 4
+    assert _settled(fast[0], ["联系人:熊琴海,电话:1991"] * 4, fast, 95.0) == "联系人：熊琴海，电话：1991"
+    # The names model reads 兹 (no surname); three of the fast model's renderings read 莫.
+    second = ["尊敬的兹晖桂代表:", "尊敬的莉晖桂代表:", "尊敬的兹晖桂代表:", "尊敬的莫晖桂代表:"]
+    fast = ["尊敬的莫晖桂代表:", "尊敬的莫晖桂代表:", "尊敬的英晖桂代表:", "尊敬的莫晖桂代表:"]
+    assert _settled("尊敬的页晖桂代表:", second, fast, 4.0) == "尊敬的莫晖桂代表:"
+    # Two surnames read once each: a tie changes nothing.
+    assert _settled("联系人:蛙阳欣", ["联系人:孤阳欣", "联系人:孤阳欣", "联系人:孕阳欣", "联系人:孙阳欣"],
+                    ["联系人:卫阳欣", "联系人:一阳欣", "联系人:理阳欣", "联系人:更阳欣"], 0.0) == "联系人:孤阳欣"
+    # Marks read beside a character do not hide it from the vote (|南 for 陶).
+    assert _settled("办理联系人|南利所150", ["办理联系人陶利欣150"] * 4, ["办理联系人陶利欣150"] * 4, 40.0) == (
+        "办理联系人|陶利欣150")
+
+
+def test_the_surname_list_is_single_characters():
+    surnames = ocr_vote.load_surnames()
+    assert len(surnames) > 200 and all(len(name) == 1 for name in surnames)
+    assert {"王", "熊", "莫", "覃"} <= surnames and not {"能", "英", "代"} & surnames
+
+
 def test_name_lines_are_contact_lines_and_short_salutations():
     def line(text: str, number: int) -> list[ocr_vote.Word]:
         return [ocr_vote.Word(text, 100, 100 * number, 40 * len(text), 40, 95.0, (1, 1, number))]
@@ -603,6 +666,40 @@ def test_a_scanned_date_whose_year_was_partly_lost_takes_the_document_numbers_ye
                                ("抄送；市政府办公室，市政府督查室。", "left", 480.0, 16.0)), tmp_path)
     assert (meta.date, meta.year, meta.issuers) == ("1997-04-08", 1997, ["国务院办公厅"])
     assert meta.cc == ["市政府办公室", "市政府督查室"]  # its colon read as a semicolon
+
+
+def test_a_scanned_date_line_whose_month_is_unread_still_has_its_year_and_signature(tmp_path):
+    def reply(date_line: str | None, number: str = "景民函〔2023〕12号"):
+        tail = [("景川市民政局", "right", 560.0, 16.0)] + (
+            [(date_line, "right", 530.0, 16.0)] if date_line else [])
+        return _ocr_fields(_letter((number, "right", 720.0, 16.0),
+                                   ("关于对市政协十四届二次会议第112号提案的答复", "centre", 680.0, 22.0),
+                                   ("孟阳欣委员：", "left", 650.0, 16.0),
+                                   ("您提出的关于加强养老服务的提案收悉。现答复如下：已落实。", "indent", 620.0, 16.0),
+                                   *tail,
+                                   ("抄送：市政府办公室，市政府督查室。", "left", 480.0, 16.0)), tmp_path)
+
+    meta = reply("2023年D月19日")  # the month's 5 read as a letter
+    assert (meta.date, meta.year, meta.issuers) == (None, 2023, ["景川市民政局"])
+    assert meta.body.endswith("已落实。") and meta.cc == ["市政府办公室", "市政府督查室"]
+    # A date line a seal hid entirely: the 发文字号 carries the year of issue.
+    meta = reply(None)
+    assert (meta.date, meta.year) == (None, 2023)
+    assert (reply("2023年5月19日").date, reply(None, number="").year) == ("2023-05-19", None)
+
+
+def test_a_speck_read_as_a_dash_before_a_signed_name_is_no_part_of_it(tmp_path):
+    def signed(name: str):
+        return _ocr_fields(_letter(("景人社发〔2025〕7号", "right", 720.0, 16.0),
+                                   ("关于2024年养老服务工作情况的报告", "centre", 680.0, 22.0),
+                                   ("市人民政府：", "left", 650.0, 16.0),
+                                   ("现将我局2024年养老服务工作情况报告如下。特此报告。", "indent", 620.0, 16.0),
+                                   (name, "right", 560.0, 16.0), ("2025年2月23日", "right", 530.0, 16.0)),
+                           tmp_path)
+
+    assert signed("一景川市人力资源和社会保障局").issuers == ["景川市人力资源和社会保障局"]
+    assert signed("一一景川市人力资源和社会保障局").issuers == ["景川市人力资源和社会保障局"]
+    assert signed("景川市人力资源和社会保障局").issuers == ["景川市人力资源和社会保障局"]
 
 
 def test_a_quoted_phrase_of_a_scanned_title_gets_back_the_mark_the_text_prints_in_it():
