@@ -46,7 +46,7 @@ _REPLY_LETTER_END = re.compile(
 # (7 导, 69 二) when the prefix is as short as a 机关代字 is.
 _NUMBER_LINE = re.compile(
     rf"^(?P<prefix>(?:[{_HAN}]{_SPACES}){{1,16}}?)(?P<open>[\[〔［【(（]{{1,2}})?{_SPACES}\d?(?P<year>(?:19|20)\d{{2}})"
-    rf"(?:[jlI|\]〕］】)）]{{1,2}}|{_SPACES}[\]〕］】)）]){_SPACES}(?P<seq>[^号\s]{{1,6}}?){_SPACES}"
+    rf"(?:[jlI|\]〕］】)）]{{1,2}}|{_SPACES}[\]〕］】)）]){_SPACES}(?:[.·,'`]{_SPACES})?(?P<seq>[^号\s]{{1,6}}?){_SPACES}"
     rf"(?P<end>号|[{_HAN}])$"
 )
 # Longest 机关代字 before a misread 号 (国办函, 景农建字: at most a few characters).
@@ -98,10 +98,16 @@ _CC_LABEL = re.compile(rf"^(\s*抄){_SPACES}(?!报)[{_HAN}]{_SPACES}(?=[:：])")
 # Its 抄 misread instead (护送：, 钞送：, 挫送：): any one character before 送： but those of the labels
 # that are not 抄送 (主送, 报送, 分送, 呈送, 发送, 印送).
 _CC_LABEL_FIRST = re.compile(rf"^(\s*)(?![主报分呈发印抄送])[{_HAN}]{_SPACES}(?=送{_SPACES}[:：])")
-# A 分类 line with its 分 misread (作类：B): a line of nothing but one character, 类, a colon and a code.
+# A 分类 line with its 分 misread (作类：B): a line of nothing but one character, 类, a colon and a code;
+# or with its 类 misread (分天：A).
 _CATEGORY_LABEL_FIRST = re.compile(
     rf"^(\s*)(?!分)[{_HAN}]{_SPACES}(?=类{_SPACES}[:：]{_SPACES}[A-D][0-9lI|]?{_SPACES}$)"
 )
+_CATEGORY_LABEL_SECOND = re.compile(
+    rf"^(\s*分){_SPACES}(?![类送])[{_HAN}](?={_SPACES}[:：]{_SPACES}[A-D][0-9lI|]?{_SPACES}$)"
+)
+# A digit spaced off the capital after it in a Chinese line (5 G基站): 5G is one word.
+_SPACE_DIGIT_CAPITAL = re.compile(rf"(?<=[0-9]){_SPACES}(?=[A-Z][{_HAN}])")
 # An opening 〈, 《, 【 or 〔 closed by a parenthesis is a parenthesis: 各县〈市、区 ), 《此件公开发布 ),
 # 各县〔市、区 ) (a 〔 closes with 〕 round a 发文字号's year).
 _NOT_BRACKET = "[^〈〉《》〔〕()（）]"
@@ -225,6 +231,7 @@ def repair_ocr_line(text: str) -> str:
     text = _CC_LABEL.sub(r"\1送", text)
     text = _CC_LABEL_FIRST.sub(r"\1抄", text)
     text = _CATEGORY_LABEL_FIRST.sub(r"\1分", text)
+    text = _CATEGORY_LABEL_SECOND.sub(r"\1类", text)
     text = _PERIOD_AFTER_HAN.sub("。", text)
     text = _DOUBLE_STOP.sub("。", text) if "。" in text else text
     for _ in range(2):  # overlapping runs such as 2OO5 need a second pass
@@ -232,6 +239,7 @@ def repair_ocr_line(text: str) -> str:
         text = _ONE_LOOKALIKE.sub("1", text)
         text = _CN_ZERO_LOOKALIKE.sub("〇", text)
     text = _SPACE_LATIN_HAN.sub("", text)
+    text = _SPACE_DIGIT_CAPITAL.sub("", text)
     if "一" in text and (footer := _FOOTER_DASHES.match(text)):
         text = f"— {footer['page']} —"
     return _YEAR_DASH.sub("—", text)

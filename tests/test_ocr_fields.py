@@ -82,10 +82,12 @@ def test_a_names_model_split_two_against_two_goes_with_the_confidence_of_all_rea
                     confidence=60.0, second_confidence=70.0) == line
     # Read by the fast model as surely as doubted (宋 at 0-48 against 荣 at 93): the second model's.
     second = ["办理联系人刘荣136", "办理联系人刘荣136", "办理联系人刘乐136", "办理联系人刘乐136"]
-    assert _settled("办理联系人刘宋136", second, ["办理联系人刘宋136"] * 4, confidence=20.0) == "办理联系人刘荣136"
+    fast = ["办理联系人刘宋136"] * 4
+    assert _settled("办理联系人刘宋136", second, fast, confidence=20.0) == "办理联系人刘荣136"
     # A span the second model read with another length has no per-character opinion: merged as read.
-    assert _settled("联系人及联系电话:张人次177", ["联系人及联系电话:张欣177"] * 2 + ["联系人及联系电话:张欣次177"] * 2,
-                    ["联系人及联系电话:张人次177"] * 4, confidence=40.0) == "联系人及联系电话:张欣177"
+    second = ["联系人及联系电话:张欣177"] * 2 + ["联系人及联系电话:张欣次177"] * 2
+    fast = ["联系人及联系电话:张人次177"] * 4
+    assert _settled(fast[0], second, fast, confidence=40.0) == "联系人及联系电话:张欣177"
 
 
 def test_a_names_first_character_is_a_surname_when_a_reading_gives_one():
@@ -97,11 +99,12 @@ def test_a_names_first_character_is_a_surname_when_a_reading_gives_one():
     fast = ["尊敬的莫晖桂代表:", "尊敬的莫晖桂代表:", "尊敬的英晖桂代表:", "尊敬的莫晖桂代表:"]
     assert _settled("尊敬的页晖桂代表:", second, fast, 4.0) == "尊敬的莫晖桂代表:"
     # Two surnames read once each: a tie changes nothing.
-    assert _settled("联系人:蛙阳欣", ["联系人:孤阳欣", "联系人:孤阳欣", "联系人:孕阳欣", "联系人:孙阳欣"],
-                    ["联系人:卫阳欣", "联系人:一阳欣", "联系人:理阳欣", "联系人:更阳欣"], 0.0) == "联系人:孤阳欣"
+    second = ["联系人:孤阳欣", "联系人:孤阳欣", "联系人:孕阳欣", "联系人:孙阳欣"]
+    fast = ["联系人:卫阳欣", "联系人:一阳欣", "联系人:理阳欣", "联系人:更阳欣"]
+    assert _settled("联系人:蛙阳欣", second, fast, 0.0) == "联系人:孤阳欣"
     # Marks read beside a character do not hide it from the vote (|南 for 陶).
-    assert _settled("办理联系人|南利所150", ["办理联系人陶利欣150"] * 4, ["办理联系人陶利欣150"] * 4, 40.0) == (
-        "办理联系人|陶利欣150")
+    read = ["办理联系人陶利欣150"] * 4
+    assert _settled("办理联系人|南利所150", read, read, 40.0) == "办理联系人|陶利欣150"
 
 
 def test_the_surname_list_is_single_characters():
@@ -675,7 +678,8 @@ def test_a_scanned_date_line_whose_month_is_unread_still_has_its_year_and_signat
         return _ocr_fields(_letter((number, "right", 720.0, 16.0),
                                    ("关于对市政协十四届二次会议第112号提案的答复", "centre", 680.0, 22.0),
                                    ("孟阳欣委员：", "left", 650.0, 16.0),
-                                   ("您提出的关于加强养老服务的提案收悉。现答复如下：已落实。", "indent", 620.0, 16.0),
+                                   ("您提出的关于加强养老服务的提案收悉。现答复如下：已落实。", "indent",
+                                    620.0, 16.0),
                                    *tail,
                                    ("抄送：市政府办公室，市政府督查室。", "left", 480.0, 16.0)), tmp_path)
 
@@ -693,7 +697,8 @@ def test_a_speck_read_as_a_dash_before_a_signed_name_is_no_part_of_it(tmp_path):
         return _ocr_fields(_letter(("景人社发〔2025〕7号", "right", 720.0, 16.0),
                                    ("关于2024年养老服务工作情况的报告", "centre", 680.0, 22.0),
                                    ("市人民政府：", "left", 650.0, 16.0),
-                                   ("现将我局2024年养老服务工作情况报告如下。特此报告。", "indent", 620.0, 16.0),
+                                   ("现将我局2024年养老服务工作情况报告如下。特此报告。", "indent",
+                                    620.0, 16.0),
                                    (name, "right", 560.0, 16.0), ("2025年2月23日", "right", 530.0, 16.0)),
                            tmp_path)
 
