@@ -555,7 +555,7 @@ def _date_cell(text: str, ocr: bool) -> str:
 
 # A scanned 成文日期 whose year a seal or thin strokes spoiled (一万万七年四月八日), month and day read.
 _SPOILED_YEAR_DATE = re.compile(
-    r"^(?P<y>[^\s年月日]{3,4})年(?P<m>[一二三四五六七八九十]{1,3}|\d{1,2})月(?P<d>[一二三四五六七八九十]{1,3}|\d{1,2})"
+    r"^(?P<y>[^\s年月日]{3,6})年(?P<m>[一二三四五六七八九十]{1,3}|\d{1,2})月(?P<d>[一二三四五六七八九十]{1,3}|\d{1,2})"
     r"(?:日|[^\s\d年月日一二三四五六七八九十])$"
 )
 # A year in a 发文字号: 国办发〔1997〕11号.
@@ -577,6 +577,16 @@ def _date_of_number_year(text: str, number_year: str | None) -> str | None:
     match = _SPOILED_YEAR_DATE.match(re.sub(r"\s+", "", text).strip("/|\\.,，。·-_'\"“”"))
     if not match or not number_year:
         return None
+    if len(match["y"]) > len(number_year):
+        # The thin circles of 〇〇 broken into more marks than two (二O〇GO五 for 二〇〇五): only a year
+        # whose middle digits are zeros, read as zero-like marks between its first and last numeral.
+        middle = match["y"][1:-1]
+        if number_year[1:-1].strip("0") or not all(ch in _ZERO_MARKS for ch in middle):
+            return None
+        if CN_DIGITS.get(match["y"][0]) != int(number_year[0]) or \
+                CN_DIGITS.get(match["y"][-1]) != int(number_year[-1]):
+            return None
+        return _date_of_parts(number_year, match["m"], match["d"])
     agreeing = 0
     # Three characters: the year's first was lost at the edge of a seal or the page (022年4月18日).
     for seen, digit in zip(match["y"], number_year[-len(match["y"]) :], strict=True):
@@ -588,8 +598,17 @@ def _date_of_number_year(text: str, number_year: str | None) -> str | None:
         agreeing += 1
     if agreeing < 2:
         return None
-    month, day = (int(part) if part.isdigit() else _cn_number(part) for part in (match["m"], match["d"]))
-    return parse_date(f"{number_year}年{month}月{day}日")
+    return _date_of_parts(number_year, match["m"], match["d"])
+
+
+# Marks Tesseract makes of a Chinese numeral zero's thin circle.
+_ZERO_MARKS = frozenset("〇○Oo0GQD")
+
+
+def _date_of_parts(year: str, month: str, day: str) -> str | None:
+    """The ISO date of a year in digits and a month and day in digits or Chinese numerals."""
+    m, d = (int(part) if part.isdigit() else _cn_number(part) for part in (month, day))
+    return parse_date(f"{year}年{m}月{d}日")
 
 
 # A scanned date year this far from the 发文字号's, one digit off it, is a misread digit (2044 under

@@ -290,6 +290,9 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("分天：A", "分类：A"),
         ("分 天 : A2", "分类：A2"),
         ("关于 加快 5 G 基站 建设", "关于 加快 5G基站 建设"),
+        ("高质量发展的各干意见", "高质量发展的若干意见"),
+        ("国务院办公打转发国家地震局", "国务院办公厅转发国家地震局"),
+        ("意见报香的通知", "意见报告的通知"),
     ],
 )
 def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
@@ -306,7 +309,8 @@ def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
      "一日三餐年", "主送：各区县人民政府", "报送：省政府", "分送：各成员单位", "增长2018] 4号文",
      "国务院办公厅关于印发2018] 44号",
      "根据国务院办公厅关于进一步加强工作的通知〔2005〕57号文", "种类：A4纸", "门类：B类",
-     "景府办函〔2022〕9号（第二批）", "增长1.5%，.NET平台", "分送：A", "增长 5 G", "第 2 版"],
+     "景府办函〔2022〕9号（第二批）", "增长1.5%，.NET平台", "分送：A", "增长 5 G", "第 2 版",
+     "各干部要带头", "呈报香港特区政府"],
 )
 def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):
     assert repair_ocr_line(kept) == kept

@@ -660,6 +660,10 @@ def test_a_scanned_date_whose_year_was_partly_lost_takes_the_document_numbers_ye
     assert _date_of_number_year("一万万六年四月八日", "1997") is None
     assert _date_of_number_year("万万万七年四月八日", "1997") is None
     assert _date_of_number_year("一万万七年四月八日", None) is None
+    # The thin circles of 〇〇 broken into more marks: a year of zeros between its first and last numeral.
+    assert _date_of_number_year("二O 〇 GO五年三月三日", "2005") == "2005-03-03"
+    assert _date_of_number_year("二O〇GO五年三月三日", "2015") is None  # its middle is no zeros
+    assert _date_of_number_year("二O〇GO六年三月三日", "2005") is None  # its last numeral disagrees
     body = [("你部的请示收悉。现批复如下：同意。", "indent", 620.0, 16.0)]
     meta = _ocr_fields(_letter(("国办发〔1997〕11号", "centre", 720.0, 16.0),
                                ("国务院办公厅关于同意的批复", "centre", 680.0, 22.0),
