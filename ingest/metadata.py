@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from ingest import consensus, lexicon
 from ingest.clean import DATE_LINE, HEADING, SENTENCE_END, CleanDocument, Paragraph
+from ingest.ocr_clean import repair_marks
 from ingest.record import Attachment, Contact, DocumentRecord
 from ingest.settings import Settings
 
@@ -1230,8 +1231,8 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
     if ocr:
         bodies = list(dict.fromkeys([*known.cc, *copied_bodies_for(meta.cc, issuer_file)]))
         meta.cc = [_organisation_ending(entry, cleaned.text, bodies, suffixes)
-                   for entry in _ocr_cc(meta.cc, bodies)]
-        meta.addressee = _ocr_addressee(meta.addressee, addressed)
+                   for entry in _ocr_cc([repair_marks(entry) for entry in meta.cc], bodies)]
+        meta.addressee = _ocr_addressee(repair_marks(meta.addressee) if meta.addressee else None, addressed)
     meta.contact = _contact(cleaned, head.body_start)
     if ocr and meta.contact is None:
         meta.contact = _ocr_contact(cleaned, head.body_start)

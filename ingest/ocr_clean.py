@@ -114,8 +114,11 @@ _NOT_BRACKET = "[^〈〉《》〔〕()（）]"
 _ANGLE_PAREN = re.compile(rf"[〈《【〔]{_SPACES}({_NOT_BRACKET}*[{_HAN}]{_NOT_BRACKET}*?){_SPACES}[)）]")
 # A bracket read twice at the start of a parenthesis (各县〔（市、区）): no text opens two at once.
 _DOUBLE_OPENING = re.compile(rf"[〔［【\[(（]{_SPACES}(?=[(（])")
-# A speck read as a full stop after a Chinese mark (园区各企业，.管委会各部门).
-_STOP_AFTER_MARK = re.compile(rf"(?<=[，、；：]){_SPACES}[.·](?=[{_HAN}])")
+# A speck read as a full stop after a Chinese mark (园区各企业，.管委会各部门), or as a closing
+# angle bracket that no opening one precedes (联系人：覃飞萍；》联系电话).
+_STOP_AFTER_MARK = re.compile(rf"(?<=[，、；：,;:]){_SPACES}[.·]{_SPACES}(?=[{_HAN}])")
+_SPACED_PAREN = re.compile(rf"{_SPACES}([（）]){_SPACES}")
+_UNOPENED_ANGLE = re.compile(rf"^([^《〈]*?[，、；：,;:]){_SPACES}[》〉]{_SPACES}(?=[{_HAN}])")
 _SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{_HAN}]){_SPACES}(?=[{_HAN}])")
 # Tesseract spaces every word apart, also a Latin word from the Chinese beside it (5G 基站): GB/T 9704
 # text prints none there (the cleaner already drops the spaces between Chinese and digits).
@@ -190,6 +193,15 @@ def _spoiled_date(compact: str) -> str | None:
     return f"{year}年{int(month)}月{int(day)}日"
 
 
+def repair_marks(text: str) -> str:
+    """A value joined from OCR lines (a 主送 list broken over two) with its brackets and specks repaired
+    as `repair_ocr_line` repairs them inside one line: 各县〔 + （市、区）, 各企业， + .管委会."""
+    text = _DOUBLE_OPENING.sub("", text)
+    text = _STOP_AFTER_MARK.sub("", text)
+    text = _ANGLE_PAREN.sub(r"（\1）", text)
+    return _SPACED_PAREN.sub(r"\1", _PAREN_CJK.sub(r"（\1）", text))
+
+
 def repair_ocr_line(text: str) -> str:
     """One OCR line with Chinese punctuation, digits and numerals restored; spaces are left to `clean.py`."""
     text = _YEAR_BRACKET.sub(r"〔\1〕", text)
@@ -207,6 +219,7 @@ def repair_ocr_line(text: str) -> str:
     text = _MARK_NEAR_CJK.sub(_full_width_mark, text)
     text = _DOUBLE_OPENING.sub("", text)
     text = _STOP_AFTER_MARK.sub("", text)
+    text = _UNOPENED_ANGLE.sub(r"\1", text)
     text = _ANGLE_PAREN.sub(r"（\1）", text)
     text = _PAREN_CJK.sub(r"（\1）", text)
     text = _DATE_LINE.sub(r"\1年\2月\3日", text)

@@ -293,6 +293,7 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         ("高质量发展的各干意见", "高质量发展的若干意见"),
         ("国务院办公打转发国家地震局", "国务院办公厅转发国家地震局"),
         ("意见报香的通知", "意见报告的通知"),
+        ("（联系人：覃飞萍；》联系电话：15834939551）", "（联系人：覃飞萍；联系电话：15834939551）"),
     ],
 )
 def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
@@ -310,7 +311,7 @@ def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
      "国务院办公厅关于印发2018] 44号",
      "根据国务院办公厅关于进一步加强工作的通知〔2005〕57号文", "种类：A4纸", "门类：B类",
      "景府办函〔2022〕9号（第二批）", "增长1.5%，.NET平台", "分送：A", "增长 5 G", "第 2 版",
-     "各干部要带头", "呈报香港特区政府"],
+     "各干部要带头", "呈报香港特区政府", "《关于加强，》规定"],
 )
 def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):
     assert repair_ocr_line(kept) == kept

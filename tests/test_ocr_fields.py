@@ -696,6 +696,24 @@ def test_a_scanned_date_line_whose_month_is_unread_still_has_its_year_and_signat
     assert (reply("2023年5月19日").date, reply(None, number="").year) == ("2023-05-19", None)
 
 
+def test_a_scanned_addressee_broken_over_two_lines_gets_its_brackets_mended(tmp_path):
+    from ingest.ocr_clean import repair_marks
+
+    assert repair_marks("各县〔（市、区）财政局，市直各预算单位") == "各县（市、区）财政局，市直各预算单位"
+    assert repair_marks("园区各企业，.管委会各部门") == "园区各企业，管委会各部门"
+    assert repair_marks("陕西省 (自治区、直辖市 ) 人民政府") == "陕西省（自治区、直辖市）人民政府"
+    assert repair_marks("国办发〔2018〕109号") == "国办发〔2018〕109号"
+    first_line = "市发展改革委，市教育局，市科技局，市工业和信息化局，各县〔"
+    meta = _ocr_fields(_letter(("景财函〔2024〕3号", "right", 720.0, 16.0),
+                               ("关于做好2024年预算执行工作的通知", "centre", 680.0, 22.0),
+                               (first_line, "left", 650.0, 16.0),
+                               ("(市、区 ) 财政局：", "left", 625.0, 16.0),
+                               ("现将有关事项通知如下：请认真执行。", "indent", 595.0, 16.0),
+                               ("景川市财政局", "right", 560.0, 16.0),
+                               ("2024年3月5日", "right", 530.0, 16.0)), tmp_path)
+    assert meta.addressee == "市发展改革委，市教育局，市科技局，市工业和信息化局，各县（市、区）财政局"
+
+
 def test_a_speck_read_as_a_dash_before_a_signed_name_is_no_part_of_it(tmp_path):
     def signed(name: str):
         return _ocr_fields(_letter(("景人社发〔2025〕7号", "right", 720.0, 16.0),
