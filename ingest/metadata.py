@@ -561,8 +561,9 @@ _SPOILED_YEAR_DATE = re.compile(
 )
 # A year in a 发文字号: 国办发〔1997〕11号.
 _NUMBER_YEAR = re.compile(r"〔((?:19|20)\d{2})〕")
-# A scanned 成文日期 whose year reads and whose month or day does not (2023年D月19日): still the date line.
-_LEGIBLE_YEAR_DATE = re.compile(r"^(?P<y>(?:19|20)\d{2})年[^\s年月日]{1,3}月[^\s年月日]{1,3}日?$")
+# A scanned 成文日期 whose year reads and whose month or day does not (2023年D月19日): still the date
+# line. Its 日 must be there: a table's cell (2019年3月底前) is no date line.
+_LEGIBLE_YEAR_DATE = re.compile(r"^(?P<y>(?:19|20)\d{2})年[^\s年月日]{1,2}月[^\s年月日]{1,2}日$")
 
 
 def _date_of_number_year(text: str, number_year: str | None) -> str | None:

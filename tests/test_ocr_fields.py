@@ -694,6 +694,9 @@ def test_a_scanned_date_line_whose_month_is_unread_still_has_its_year_and_signat
     meta = reply(None)
     assert (meta.date, meta.year) == (None, 2023)
     assert (reply("2023年5月19日").date, reply(None, number="").year) == ("2023-05-19", None)
+    # A table's cell on the right (a deadline) is no date line: the body goes on past it.
+    meta = reply("2019年3月底前")
+    assert meta.date is None and meta.body.endswith("2019年3月底前")
 
 
 def test_a_scanned_addressee_broken_over_two_lines_gets_its_brackets_mended(tmp_path):
