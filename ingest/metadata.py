@@ -1013,10 +1013,25 @@ def _ocr_cc(entries: list[str], known: list[str]) -> list[str]:
     # marks after it.
     entries = [_CC_TRAILING_DEBRIS.sub("", _before_full_stop(entry.split("\t", 1)[0])).strip(" 。.;；")
                or entry for entry in entries]
-    kept = [entry for entry in entries if not _is_debris(entry)]
+    kept = [part for entry in entries if not _is_debris(entry) for part in _run_together(entry, known)]
     if not known:
         return kept
     return [entry if entry in known else _nearest_cc(entry, known) or entry for entry in kept]
+
+
+# Where a body's name may begin inside a run-together entry: with its place.
+_ENTRY_START = "省市州县区"
+
+
+def _run_together(entry: str, known: list[str]) -> list[str]:
+    """Two known bodies whose separating 、 or ， the scan lost (市政协提案委员会市政府督查室), apart;
+    any other entry as it is. Both parts must be known bodies, the second opening with its place."""
+    if entry in known:
+        return [entry]
+    for i in range(2, len(entry) - 1):
+        if entry[i] in _ENTRY_START and entry[:i] in known and entry[i:] in known:
+            return [entry[:i], entry[i:]]
+    return [entry]
 
 
 def _before_full_stop(entry: str) -> str:

@@ -1092,9 +1092,7 @@ def _reread_doubtful_lines(
 def _crop_readings(found: list[list[_Word]], crops: int) -> list[list[str]]:
     """Per crop, its text in each rendering (one Tesseract run read renderings x crops images, the
     crops of one rendering after another), words in reading order."""
-    return [["".join(w.text for w in sorted(found[k * crops + i], key=lambda w: (w.line_key, w.left)))
-             for k in range(len(found) // crops)]
-            for i in range(crops)]
+    return [[reading.text for reading in _crop_word_readings(found, crops, i)] for i in range(crops)]
 
 
 def _crop_word_readings(found: list[list[_Word]], crops: int, index: int) -> list[ocr_vote.Reading]:
@@ -1137,8 +1135,10 @@ def _reread_name_lines(
     found = run_tesseract_many(shown, model, 6, workdir, _remaining(deadline))
     fast_found = run_tesseract_many(shown, fast, 6, workdir, _remaining(deadline))
     surnames = ocr_vote.load_surnames()
-    for index, (group, readings) in enumerate(zip(groups, _crop_readings(found, len(crops)), strict=True)):
+    for index, group in enumerate(groups):
         seen = found[index]  # as scanned
+        second_readings = _crop_word_readings(found, len(crops), index)
+        readings = [reading.text for reading in second_readings]
         second = "".join(ocr_vote.vote(readings[0], readings[1:], plurality=True))
         # A first reading Tesseract doubted (章误的囊晖烛代表, 54) shares little with a sure second one
         # (尊敬的袁晖旭代表, 90): the merge then asks for less in common.
@@ -1148,7 +1148,7 @@ def _reread_name_lines(
         outcome = ocr_vote.keep_labels(first, ocr_vote.merge_han(first, second, min_ratio))
         outcome = ocr_vote.settle_names(
             ocr_vote.Reading.of(group), outcome, _crop_word_readings(fast_found, len(crops), index),
-            _crop_word_readings(found, len(crops), index), surnames, _NAME_FAST_SURE)
+            second_readings, surnames, _NAME_FAST_SURE)
         ocr_vote.apply_vote(group, outcome)
     return [w for w in words if w.text]
 

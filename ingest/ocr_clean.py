@@ -28,8 +28,9 @@ _DOUBLE_STOP = re.compile(r"[.。]{2,}")
 _PAREN_CJK = re.compile(rf"[(（]{_SPACES}([^()（）]*[{_HAN}][^()（）]*?){_SPACES}[)）]")
 # Year brackets of a document number: 〔2019] 3号, [2019〕3号 → 〔2019〕3号.
 _YEAR_BRACKET = re.compile(r"[\[〔［【(（]\s*((?:19|20)\d{2})\s*[\]〕］】)）](?=\s*\d{1,4}\s*号)")
-# The last character of a 发文字号 prefix, as chi_sim misreads 函 right before the year bracket.
-_PREFIX_LOOKALIKES = {"画": "函", "酚": "函", "男": "函", "困": "函", "图": "函", "丽": "函", "国": "函"}
+# The last character of a 发文字号 prefix, as chi_sim misreads 函 (or 字) right before the year bracket.
+_PREFIX_LOOKALIKES = {"画": "函", "酚": "函", "男": "函", "困": "函", "图": "函", "丽": "函", "国": "函",
+                      "生": "函", "宁": "字"}
 _PREFIX_BEFORE_YEAR = re.compile(
     rf"[{''.join(_PREFIX_LOOKALIKES)}](?=\s*〔(?:19|20)\d{{2}}〕\s*\d{{1,4}}\s*号)"
 )
@@ -57,10 +58,12 @@ _SEQ_SPECKS = re.compile(r"[?？.·,'`]")
 # date in parentheses is a note, not the date line.
 _EDGE_SPECKS = rf"[^{_HAN}0-9〇○Oo（）()]*"
 # A line that is only a 成文日期 (under a seal chi_sim reads 年 as 千, 日 as 提, 晶, 目 …): four digits,
-# one character, a month (a speck after it may read as a character: 4 上 月), 月, a day, one character
-# (or a speck read as one, then 日). Nothing else is printed that way.
+# one character or two (the wide 年 read as 和车), a month (a speck after it may read as a character:
+# 4 上 月), 月, a day, one character (or a speck read as one, then 日). Nothing else is printed that way.
+# A Chinese-numeral year may hold zeros read as G (二OG四).
 _DATE_LINE = re.compile(
-    rf"^{_EDGE_SPECKS}((?:19|20)\d{{2}}){_SPACES}[{_HAN}]{_SPACES}(\d{{1,2}}){_SPACES}(?:(?!月)[{_HAN}]{_SPACES})?月"
+    rf"^{_EDGE_SPECKS}((?:19|20)\d{{2}}){_SPACES}[{_HAN}](?:{_SPACES}(?!月)[{_HAN}])?{_SPACES}(\d{{1,2}}){_SPACES}"
+    rf"(?:(?!月)[{_HAN}]{_SPACES})?月"
     rf"{_SPACES}(\d{{1,2}})"
     rf"{_SPACES}(?:[{_HAN}]{_SPACES}日|[{_HAN}]){_EDGE_SPECKS}$"
 )
@@ -77,17 +80,17 @@ _SPOILED_DATE_LINE = re.compile(
 _NOT_NUMERAL = rf"(?![〇零一二三四五六七八九十])[{_HAN}]"
 # A 成文日期 in Chinese numerals whose 年 or 日 a seal spoiled (一九九六年六月二十九晶).
 _CN_DATE_SHAPE = re.compile(
-    rf"^([〇零一二三四五六七八九Oo0○]{{4}}){_NOT_NUMERAL}([一二三四五六七八九十]{{1,3}})月"
+    rf"^([〇零一二三四五六七八九Oo0○G]{{4}}){_NOT_NUMERAL}{{1,2}}([一二三四五六七八九十]{{1,3}})月"
     rf"([一二三四五六七八九十]{{1,3}}){_NOT_NUMERAL}$"
 )
 # The same in Chinese numerals, Tesseract spacing the zeros apart: 二 OO 四年一月十六日.
 _CN_DATE_LINE = re.compile(
-    r"^[〇零一二三四五六七八九Oo0○]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日$"
+    r"^[〇零一二三四五六七八九Oo0○G]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日$"
 )
 # The 抄送 label opening a 版记 line, its 送 misread (抄关：, 抄浴：); 抄报 is a label of its own.
 # A year of the 2000s in Chinese numerals whose two zeros Tesseract split into more round marks
 # (二 O 〇 OO 五年): between a leading 二 and a last digit, four numerals leave room for two zeros.
-_SPLIT_ZEROS_YEAR = re.compile(r"^(二)[Oo0○〇]{3,}([一二三四五六七八九])(?=年[一二三四五六七八九十]{1,3}月)")
+_SPLIT_ZEROS_YEAR = re.compile(r"^(二)[Oo0○〇G]{3,}([一二三四五六七八九])(?=年[一二三四五六七八九十]{1,3}月)")
 # A year in Chinese numerals read with look-alikes: 九 as 丸, the zeros as 口 or 日 (一丸八一年, 二日口五年),
 # on a line that is only a date (its 年, 月 and 日 where they belong).
 _CN_YEAR_LOOKALIKES = str.maketrans({"丸": "九", "口": "〇", "日": "〇"})
@@ -238,7 +241,7 @@ def repair_ocr_line(text: str) -> str:
         compact = _CN_DATE_SHAPE.sub(r"\1年\2月\3日", compact)
         text = compact
     if _CN_DATE_LINE.match(compact):
-        text = re.sub(r"[Oo0○]", "〇", compact)
+        text = re.sub(r"[Oo0○G]", "〇", compact)
     text = _LINE_START_SPECKS.sub("", text)
     text = _CONTACT_COLON_FIRST.sub(r"联系人\1", text)
     text = _CC_LABEL.sub(r"\1送", text)

@@ -6,9 +6,11 @@ the page and read again in a few renderings (plain, binarised, enlarged); all cr
 one Tesseract run, so a page costs one extra run, not one per line. A character of the first
 reading changes only when most readings agree on another.
 
-Lines naming a person get a different treatment (`name_lines`, `merge_han`): no rendering mends a
-name Tesseract's fast model misreads with confidence (熊 as 能, in every rendering), so they are
-read by a second, larger model and its Chinese characters are taken where the two differ.
+Lines naming a person get a different treatment (`name_lines`, `merge_han`, `settle_names`): no
+rendering mends a name Tesseract's fast model misreads with confidence (熊 as 能, in every
+rendering), so they are read by a second, larger model and its Chinese characters are taken where
+the two differ, unless a surname, the fast model's sure and unanimous reading, or the confidence of
+all readings together says otherwise.
 """
 
 from __future__ import annotations

@@ -398,6 +398,11 @@ def test_bodies_often_copied_mend_scanned_cc_entries_without_any_text_layer():
     # A long entry may be two characters off: one edit per six characters.
     read = ["市人大利委会仆表工作委员会", "市政府督查室"]
     assert _ocr_cc(read, copied_bodies_for(read, issuers))[0] == "市人大常委会代表工作委员会"
+    # Two listed bodies whose 、 the scan lost are two entries; an unlisted run stays as read.
+    read = ["市委督查室", "市政协提案委员会市政府督查室"]
+    assert _ocr_cc(read, copied_bodies_for(read, issuers)) == [
+        "市委督查室", "市政协提案委员会", "市政府督查室"]
+    assert _ocr_cc(["市民政局市财政局"], copied_bodies_for(["市民政局"], issuers)) == ["市民政局市财政局"]
 
 
 def test_a_scanned_standard_addressee_line_is_read_as_printed_without_any_text_layer():
