@@ -418,11 +418,13 @@ def _read_header(
         text = para.text
         consumed = 1
         following = paras[index + 1].text if index + 1 < len(paras) else ""
-        if (ocr and following.endswith(("：", ":")) and (text.endswith(("、", "，")) or len(following) <= 8)
+        broken = following.endswith(("：", ":")) and (text.endswith(("、", "，")) or len(following) <= 8)
+        if (ocr and (broken or _MISREAD_COLON.sub("", text + following) in addressed)
                 and paras[index + 1].x0 <= doc.left_margin + 0.6 * paras[index + 1].size):
             # A long 主送 list that OCR broke into two paragraphs: after a list separator, or with
-            # only its last characters (…各直属机 / 构：) on the second line; flush left, as the
-            # body's indented first line is not.
+            # only its last characters (…各直属机 / 构：) on the second line, or a standard 主送 line
+            # whose colon was lost too (…各直属机 / 构); flush left, as the body's indented first
+            # line is not.
             text, consumed = text + paras[index + 1].text, 2
         flush_left = para.x0 <= doc.left_margin + 0.6 * para.size
         if ocr and flush_left and not text.endswith(("：", ":")):
@@ -1198,7 +1200,7 @@ def extract_metadata(cleaned: CleanDocument, settings: Settings, ocr: bool = Fal
         names = sorted({*aliases.values(), *prefixes.values(), *known.issuers})
         _ocr_consensus(head, tail, cleaned, grams, names, suffixes)
         if head.title:
-            head.title = _ocr_title(head.title, doc_types, cleaned.text)
+            head.title = _ocr_title(repair_marks(head.title), doc_types, cleaned.text)
     paras = cleaned.paragraphs
     meta = DocumentMetadata(
         doc_number=head.doc_number, category=head.category, title=head.title, addressee=head.addressee

@@ -130,6 +130,8 @@ _DIGIT = r"[0-9]"
 # O/o between digits is a zero; l, I or | between digits is a one.
 _ZERO_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[Oo](?={_DIGIT}|[Oo]*{_DIGIT})")
 _ONE_LOOKALIKE = re.compile(rf"(?<={_DIGIT})[lI|](?={_DIGIT})")
+# A proposal's or document's number ending in a 1 read as a bracket or bar: 第274] 号 is 第2741号.
+_LAST_ONE_LOOKALIKE = re.compile(rf"(?<=第{_DIGIT})({_DIGIT}{{0,3}})[\]lI|]{_SPACES}(?=号)")
 # Marks no Chinese line may start with (避头点): at an OCR line's start they are specks (。、景民函…).
 LINE_START_MARKS = "。，、；"
 _LINE_START_SPECKS = re.compile(rf"^[\s{LINE_START_MARKS}]+(?=\S)")
@@ -197,11 +199,13 @@ def _spoiled_date(compact: str) -> str | None:
 
 
 def repair_marks(text: str) -> str:
-    """A value joined from OCR lines (a 主送 list broken over two) with its brackets and specks repaired
-    as `repair_ocr_line` repairs them inside one line: 各县〔 + （市、区）, 各企业， + .管委会."""
+    """A value joined from OCR lines (a 主送 list or a title broken over two) with its brackets, specks
+    and numbers repaired as `repair_ocr_line` repairs them inside one line: 各县〔 + （市、区）,
+    各企业， + .管委会, 第274 + ] 号."""
     text = _DOUBLE_OPENING.sub("", text)
     text = _STOP_AFTER_MARK.sub("", text)
     text = _ANGLE_PAREN.sub(r"（\1）", text)
+    text = _LAST_ONE_LOOKALIKE.sub(r"\g<1>1", text)  # 第274 + ] 号 (a title's two lines)
     return _SPACED_PAREN.sub(r"\1", _PAREN_CJK.sub(r"（\1）", text))
 
 
@@ -254,6 +258,7 @@ def repair_ocr_line(text: str) -> str:
         text = _ZERO_LOOKALIKE.sub("0", text)
         text = _ONE_LOOKALIKE.sub("1", text)
         text = _CN_ZERO_LOOKALIKE.sub("〇", text)
+    text = _LAST_ONE_LOOKALIKE.sub(r"\g<1>1", text)
     text = _SPACE_LATIN_HAN.sub("", text)
     text = _SPACE_DIGIT_CAPITAL.sub("", text)
     if "一" in text and (footer := _FOOTER_DASHES.match(text)):

@@ -297,6 +297,8 @@ def test_blank_pages_are_told_from_scans_without_ocr(tmp_path):
         # the wide 年 read as two characters; zeros of a Chinese-numeral year read as G
         ("2021 和 车 8 月 20 日", "2021年8月20日"),
         ("景环宁〔2025〕4号", "景环字〔2025〕4号"),
+        ("全国政协十届三次会议第274] 号提案的答复", "全国政协十届三次会议第2741号提案的答复"),
+        ("第3l 号", "第31号"),
         ("景 高 管 生 [2020] 10 号", "景高管函〔2020〕10号"),
         ("二OG四和车八月十二日", "二〇〇四年八月十二日"),
         ("二O 〇 GO五年三月三日", "二〇〇五年三月三日"),
@@ -317,7 +319,8 @@ def test_ocr_repairs_swap_look_alikes_only(ocr_line, repaired):
      "国务院办公厅关于印发2018] 44号",
      "根据国务院办公厅关于进一步加强工作的通知〔2005〕57号文", "种类：A4纸", "门类：B类",
      "景府办函〔2022〕9号（第二批）", "增长1.5%，.NET平台", "分送：A", "增长 5 G", "第 2 版",
-     "各干部要带头", "呈报香港特区政府", "《关于加强，》规定", "2021和车8月底前", "2021年度8月20日召开"],
+     "各干部要带头", "呈报香港特区政府", "《关于加强，》规定", "2021和车8月底前", "2021年度8月20日召开",
+     "〔2019] 号"],
 )
 def test_ocr_repairs_leave_latin_numbers_and_addresses_alone(kept):
     assert repair_ocr_line(kept) == kept

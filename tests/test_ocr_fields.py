@@ -603,6 +603,14 @@ def test_a_scanned_standard_addressee_that_lost_its_last_line_is_the_standard_li
                                ("中央、国务院作出的重大决策部署。", "left", 591.0, 16.0)), tmp_path)
     assert meta.addressee == standard
     assert meta.body.startswith("在市场监管领域")
+    # Its last line read on its own, without the colon (…各直属机 / 构).
+    meta = _ocr_fields(_letter(("国发〔2019〕5号", "centre", 720.0, 16.0),
+                               ("国务院关于在市场监管领域全面推行部门联合监管的意见", "centre", 680.0, 22.0),
+                               (standard[:-1], "left", 650.0, 16.0), ("构", "left", 610.0, 14.5),
+                               ("在市场监管领域全面推行“双随机、一公开”监管，是党", "indent", 581.0, 16.0),
+                               ("中央、国务院作出的重大决策部署。", "left", 552.0, 16.0)), tmp_path)
+    assert meta.addressee == standard
+    assert meta.body.startswith("在市场监管领域")
 
 
 def test_a_proposers_name_in_a_scanned_title_is_read_as_in_the_salutation(tmp_path):
@@ -711,6 +719,7 @@ def test_a_scanned_addressee_broken_over_two_lines_gets_its_brackets_mended(tmp_
     assert repair_marks("园区各企业，.管委会各部门") == "园区各企业，管委会各部门"
     assert repair_marks("陕西省 (自治区、直辖市 ) 人民政府") == "陕西省（自治区、直辖市）人民政府"
     assert repair_marks("国办发〔2018〕109号") == "国办发〔2018〕109号"
+    assert repair_marks("全国政协十届三次会议第274] 号提案的答复") == "全国政协十届三次会议第2741号提案的答复"
     first_line = "市发展改革委，市教育局，市科技局，市工业和信息化局，各县〔"
     meta = _ocr_fields(_letter(("景财函〔2024〕3号", "right", 720.0, 16.0),
                                ("关于做好2024年预算执行工作的通知", "centre", 680.0, 22.0),
