@@ -80,7 +80,7 @@ _SPOILED_DATE_LINE = re.compile(
 _NOT_NUMERAL = rf"(?![〇零一二三四五六七八九十])[{_HAN}]"
 # A 成文日期 in Chinese numerals whose 年 or 日 a seal spoiled (一九九六年六月二十九晶).
 _CN_DATE_SHAPE = re.compile(
-    rf"^([〇零一二三四五六七八九Oo0○G]{{4}}){_NOT_NUMERAL}{{1,2}}([一二三四五六七八九十]{{1,3}})月"
+    rf"^([〇零一二三四五六七八九Oo0○G]{{4}})(?:{_NOT_NUMERAL}){{1,2}}([一二三四五六七八九十]{{1,3}})月"
     rf"([一二三四五六七八九十]{{1,3}}){_NOT_NUMERAL}$"
 )
 # The same in Chinese numerals, Tesseract spacing the zeros apart: 二 OO 四年一月十六日.
