@@ -95,3 +95,28 @@ def test_query_bench_small_prints_its_figures(tmp_path: Path) -> None:
         assert row["requests"] > 0 and row["error_count"] == 0, row
     assert result["server_memory"]["after_load"]["peak_rss_mb"] > 0
     assert result["prepare"]["bytes_per_doc"]["gongwen_index"] > 0
+
+
+def test_name_lines_scores_readings_it_dumped(tmp_path: Path) -> None:
+    """bench/name_lines.py --score replays the names rules on dumped readings (no OCR needed)."""
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    (folder / "truth.jsonl").write_text(json.dumps(
+        {"file": "docs/a.pdf", "pages": 1, "contact": {"name": "高锋", "phone": "0798-8883730"}},
+        ensure_ascii=False) + "\n", encoding="utf-8")
+
+    def words(text: str, conf: float) -> list[list[object]]:
+        return [[ch, conf] for ch in text]
+
+    line = "联系人:高锋，联系电话:0798-8883730"
+    misread = line.replace("锋", "银")
+    dump = tmp_path / "names.jsonl"
+    dump.write_text(json.dumps({"file": str(folder / "docs/a.pdf"), "page": 1, "first": words(line, 92.0),
+                                "fast": [words(line, 92.0)] * 4, "names": [words(misread, 90.0)] * 4},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "name_lines.py"), "--score", str(dump),
+                           str(folder)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 naming a person the truth gives" in proc.stdout
+    assert "names model merged" in proc.stdout and "0 right" in proc.stdout  # 银 taken
+    assert "settled                 1 right" in proc.stdout  # the fast model's sure 锋 stands
