@@ -72,20 +72,11 @@ def settled(line: dict[str, Any], settle: bool = True) -> str:
     """The line as `ocr._reread_name_lines` reads it from these readings (`settle`: with settle_names)."""
     first = _reading(line["first"])
     second = [_reading(words) for words in line["names"]]
-    texts = [r.text for r in second]
-    voted = "".join(ocr_vote.vote(texts[0], texts[1:], plurality=True))
-    sure = bool(second[0].text) and ocr.mean_confidence(_words(line["names"][0])) >= \
-        ocr.mean_confidence(_words(line["first"])) + ocr._NAME_SURER_BY
-    ratio = ocr._NAME_MERGE_SURE_RATIO if sure else ocr_vote.MERGE_MIN_RATIO
-    outcome = ocr_vote.keep_labels(first.text, ocr_vote.merge_han(first.text, voted, ratio))
+    outcome = ocr_vote.merged_name_line(first, second, ocr._NAME_SURER_BY, ocr._NAME_MERGE_SURE_RATIO)
     if settle:
         outcome = ocr_vote.settle_names(first, outcome, [_reading(w) for w in line["fast"]], second,
                                         ocr_vote.load_surnames(), ocr._NAME_FAST_SURE)
     return "".join(outcome)
-
-
-def _words(words: list[list[Any]]) -> list[ocr_vote.Word]:
-    return [ocr_vote.Word(t, 0, 0, 0, 0, c, (0, 0, 0)) for t, c in words]
 
 
 def truth_names(folders: list[Path]) -> dict[str, set[str]]:

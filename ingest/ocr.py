@@ -1123,9 +1123,9 @@ def _reread_name_lines(
     Debian's chi_sim (tessdata_fast) misreads some surnames and given names with confidence 90+ in
     every rendering (熊 -> 能, 吕 -> 昌, 淑 -> 涉); tessdata's larger chi_sim reads them, but reads
     running text worse, so it only gets these lines (all in one Tesseract run, psm 6 per crop). It
-    reads each line in the renderings of the doubtful-line vote, and each character is what most
-    of its readings say (as scanned 曹易, enlarged 曹昊 twice, binarised 曹晟: 曹昊). The `fast` model
-    reads the same renderings, and `ocr_vote.settle_names` weighs the two where they differ.
+    reads each line in the renderings of the doubtful-line vote (`ocr_vote.merged_name_line`). The
+    `fast` model reads the same renderings, and `ocr_vote.settle_names` weighs the two where they
+    differ.
     """
     groups = ocr_vote.name_lines(words, _NAME_LINE_MAX_CHARS, limit)
     if not groups:
@@ -1136,19 +1136,11 @@ def _reread_name_lines(
     fast_found = run_tesseract_many(shown, fast, 6, workdir, _remaining(deadline))
     surnames = ocr_vote.load_surnames()
     for index, group in enumerate(groups):
-        seen = found[index]  # as scanned
-        second_readings = _crop_word_readings(found, len(crops), index)
-        readings = [reading.text for reading in second_readings]
-        second = "".join(ocr_vote.vote(readings[0], readings[1:], plurality=True))
-        # A first reading Tesseract doubted (章误的囊晖烛代表, 54) shares little with a sure second one
-        # (尊敬的袁晖旭代表, 90): the merge then asks for less in common.
-        sure = seen and mean_confidence(seen) >= mean_confidence(group) + _NAME_SURER_BY
-        min_ratio = _NAME_MERGE_SURE_RATIO if sure else ocr_vote.MERGE_MIN_RATIO
-        first = "".join(w.text for w in group)
-        outcome = ocr_vote.keep_labels(first, ocr_vote.merge_han(first, second, min_ratio))
-        outcome = ocr_vote.settle_names(
-            ocr_vote.Reading.of(group), outcome, _crop_word_readings(fast_found, len(crops), index),
-            second_readings, surnames, _NAME_FAST_SURE)
+        first = ocr_vote.Reading.of(group)
+        second = _crop_word_readings(found, len(crops), index)  # the first rendering: as scanned
+        outcome = ocr_vote.merged_name_line(first, second, _NAME_SURER_BY, _NAME_MERGE_SURE_RATIO)
+        outcome = ocr_vote.settle_names(first, outcome, _crop_word_readings(fast_found, len(crops), index),
+                                        second, surnames, _NAME_FAST_SURE)
         ocr_vote.apply_vote(group, outcome)
     return [w for w in words if w.text]
 

@@ -120,8 +120,9 @@ _DOUBLE_OPENING = re.compile(rf"[〔［【\[(（]{_SPACES}(?=[(（])")
 # A speck read as a full stop after a Chinese mark (园区各企业，.管委会各部门), or as a closing
 # angle bracket that no opening one precedes (联系人：覃飞萍；》联系电话).
 _STOP_AFTER_MARK = re.compile(rf"(?<=[，、；：,;:]){_SPACES}[.·]{_SPACES}(?=[{_HAN}])")
-_SPACED_PAREN = re.compile(rf"{_SPACES}([（）]){_SPACES}")
 _UNOPENED_ANGLE = re.compile(rf"^([^《〈]*?[，、；：,;:]){_SPACES}[》〉]{_SPACES}(?=[{_HAN}])")
+# Spaces round a full-width parenthesis in a value joined from lines (陕西省 （自治区…） 人民政府).
+_SPACED_PAREN = re.compile(rf"{_SPACES}([（）]){_SPACES}")
 _SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{_HAN}]){_SPACES}(?=[{_HAN}])")
 # Tesseract spaces every word apart, also a Latin word from the Chinese beside it (5G 基站): GB/T 9704
 # text prints none there (the cleaner already drops the spaces between Chinese and digits).
@@ -198,15 +199,20 @@ def _spoiled_date(compact: str) -> str | None:
     return f"{year}年{int(month)}月{int(day)}日"
 
 
+def _repair_brackets(text: str) -> str:
+    """Parentheses read as other brackets or twice, and specks read as a stop after a mark."""
+    text = _DOUBLE_OPENING.sub("", text)
+    text = _STOP_AFTER_MARK.sub("", text)
+    text = _ANGLE_PAREN.sub(r"（\1）", text)
+    return _PAREN_CJK.sub(r"（\1）", text)
+
+
 def repair_marks(text: str) -> str:
     """A value joined from OCR lines (a 主送 list or a title broken over two) with its brackets, specks
     and numbers repaired as `repair_ocr_line` repairs them inside one line: 各县〔 + （市、区）,
     各企业， + .管委会, 第274 + ] 号."""
-    text = _DOUBLE_OPENING.sub("", text)
-    text = _STOP_AFTER_MARK.sub("", text)
-    text = _ANGLE_PAREN.sub(r"（\1）", text)
-    text = _LAST_ONE_LOOKALIKE.sub(r"\g<1>1", text)  # 第274 + ] 号 (a title's two lines)
-    return _SPACED_PAREN.sub(r"\1", _PAREN_CJK.sub(r"（\1）", text))
+    text = _LAST_ONE_LOOKALIKE.sub(r"\g<1>1", _repair_brackets(text))
+    return _SPACED_PAREN.sub(r"\1", text)
 
 
 def repair_ocr_line(text: str) -> str:
@@ -224,11 +230,7 @@ def repair_ocr_line(text: str) -> str:
         if swapped:
             text = joined
     text = _MARK_NEAR_CJK.sub(_full_width_mark, text)
-    text = _DOUBLE_OPENING.sub("", text)
-    text = _STOP_AFTER_MARK.sub("", text)
-    text = _UNOPENED_ANGLE.sub(r"\1", text)
-    text = _ANGLE_PAREN.sub(r"（\1）", text)
-    text = _PAREN_CJK.sub(r"（\1）", text)
+    text = _repair_brackets(_UNOPENED_ANGLE.sub(r"\1", text))
     text = _DATE_LINE.sub(r"\1年\2月\3日", text)
     compact = re.sub(r"\s+", "", text)
     text = _spoiled_date(_EDGE_SPECKS_RUN.sub("", compact)) or text

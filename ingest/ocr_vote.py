@@ -252,6 +252,29 @@ class Reading:
         """The reading of words in reading order (a word's confidence is each of its characters')."""
         return cls("".join(w.text for w in words), [w.conf for w in words for _ in w.text])
 
+    def mean_confidence(self) -> float:
+        """Mean over characters (as `ocr.mean_confidence` weighs words by their characters)."""
+        scored = [conf for conf in self.confidences if conf >= 0]
+        return round(sum(scored) / len(scored), 1) if scored else 0.0
+
+
+def merged_name_line(
+    first: Reading, second: Sequence[Reading], surer_by: float, sure_ratio: float
+) -> list[str]:
+    """A name line's first reading with the second model's Chinese taken in (`merge_han`), labels kept.
+
+    Each character of the second reading is what most of the second model's renderings say (as
+    scanned 曹易, enlarged 曹昊 twice, binarised 曹晟: 曹昊). A first reading Tesseract doubted
+    (章误的囊晖烛代表, 54) shares little with a sure second one (尊敬的袁晖旭代表, 90): when the
+    second reads `surer_by` more, the merge asks only `sure_ratio` in common.
+    """
+    texts = [reading.text for reading in second]
+    voted = "".join(vote(texts[0], texts[1:], plurality=True)) if texts else ""
+    sure = bool(second and second[0].confidences) and \
+        second[0].mean_confidence() >= first.mean_confidence() + surer_by
+    ratio = sure_ratio if sure else MERGE_MIN_RATIO
+    return keep_labels(first.text, merge_han(first.text, voted, ratio))
+
 
 @functools.lru_cache(maxsize=2)
 def load_surnames(path: str = str(SURNAMES_FILE)) -> frozenset[str]:

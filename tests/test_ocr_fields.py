@@ -52,15 +52,14 @@ def _settled(first: str, second: list[str], fast: list[str], confidence: float =
     """The names vote as `ocr._reread_name_lines` runs it: the second model's plurality merged in,
     then each name character settled between the two models (the fast model's readings all at
     `confidence`, the second's at `second_confidence`)."""
-    voted = "".join(ocr_vote.vote(second[0], second[1:], plurality=True))
-    outcome = ocr_vote.keep_labels(first, ocr_vote.merge_han(first, voted))
-
     def read(text: str, conf: float) -> ocr_vote.Reading:
         return ocr_vote.Reading(text, [conf] * len(text))
 
-    return "".join(ocr_vote.settle_names(
-        read(first, confidence), outcome, [read(t, confidence) for t in fast],
-        [read(t, second_confidence) for t in second], ocr_vote.load_surnames(), ocr._NAME_FAST_SURE))
+    first_reading, second_readings = read(first, confidence), [read(t, second_confidence) for t in second]
+    outcome = ocr_vote.merged_name_line(first_reading, second_readings, ocr._NAME_SURER_BY,
+                                        ocr._NAME_MERGE_SURE_RATIO)
+    return "".join(ocr_vote.settle_names(first_reading, outcome, [read(t, confidence) for t in fast],
+                                         second_readings, ocr_vote.load_surnames(), ocr._NAME_FAST_SURE))
 
 
 def test_a_name_character_the_fast_model_reads_surely_everywhere_stands():
